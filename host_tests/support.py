@@ -1,0 +1,101 @@
+"""Test helpers that work under pytest (CPython) and tools/mp_runner.py (MicroPython) alike."""
+
+import sys
+
+MICROPYTHON = sys.implementation.name == "micropython"
+
+
+class SkipTest(Exception):
+    pass
+
+
+def skip(reason):
+    """Skip the running test with a stated reason, on either runtime."""
+    if not MICROPYTHON:
+        import pytest
+
+        pytest.skip(reason)
+    raise SkipTest(reason)
+
+
+def raises(exc_type, fn, *args, **kwargs):
+    """Call fn and return the exc_type it raised; fail if it raised nothing."""
+    try:
+        fn(*args, **kwargs)
+    except exc_type as e:
+        return e
+    raise AssertionError("%s not raised by %r" % (exc_type.__name__, fn))
+
+
+def emulator(**options):
+    """A WINCS02 emulator: in process under CPython, the wincsim server under MicroPython."""
+    if MICROPYTHON:
+        from wincsim import remote
+
+        return remote.connect(**options)
+    from wincsim import Module
+
+    return Module(**options)
+
+
+def device(emu, irq=True, reset=True, **kwargs):
+    """A WINCS02 driver wired to the emulator's SPI bus and pins (not yet initialised)."""
+    import winc
+
+    return winc.WINCS02(emu.spi, emu.cs, emu.reset if reset else None,
+                        emu.irq if irq else None, **kwargs)
+
+
+def unhex(text):
+    """bytes from spec-style hex ('00 0E 00 ...'), spaces and '|' ignored."""
+    return bytes.fromhex(text.replace("|", " ").replace(" ", ""))
+
+
+class _RecordingCs:
+    def __init__(self, recorder, cs):
+        self._rec = recorder
+        self._cs = cs
+
+    def value(self, *v):
+        if v:
+            self._rec._edge(v[0])
+            return self._cs.value(v[0])
+        return self._cs.value()
+
+
+class Recorder:
+    """Wraps an emulator's spi and cs: keeps the MOSI bytes of every CS frame, in order."""
+
+    def __init__(self, emu):
+        self._spi = emu.spi
+        self.cs = _RecordingCs(self, emu.cs)
+        self.frames = []
+        self._frame = None
+
+    def _edge(self, level):
+        if not level and self._frame is None:
+            self._frame = bytearray()
+        elif level and self._frame is not None:
+            self.frames.append(bytes(self._frame))
+            self._frame = None
+
+    def write_readinto(self, tx, rx):
+        self._frame.extend(tx)
+        self._spi.write_readinto(tx, rx)
+
+    def write(self, tx):
+        self._frame.extend(tx)
+        self._spi.write(tx)
+
+    def readinto(self, rx, fill=0):
+        self._frame.extend(bytes([fill]) * len(rx))
+        self._spi.readinto(rx, fill)
+
+    def take(self):
+        """The frames so far, with runs of 1-byte 0xFF polls collapsed to one; then forget."""
+        out = []
+        for frame in self.frames:
+            if not (frame == b"\xff" and out and out[-1] == b"\xff"):
+                out.append(frame)
+        self.frames = []
+        return out

@@ -1,0 +1,347 @@
+"""device: command queue, sequence numbers, response matching, AEC fan-out and the event pump.
+
+Link-agnostic: a link encodes bursts of `Command`s and hands back parsed messages. Everything
+the module says is dispatched from `pump()`, in module order; handlers never wait.
+"""
+
+from . import _ids
+from ._compat import const, print_exception, schedule, ticks_add, ticks_diff, ticks_ms
+from .sdio import BusError
+
+_EIO = const(5)
+_EAGAIN = const(11)
+_ENODEV = const(19)
+_ECONNABORTED = const(103)
+_ETIMEDOUT = const(110)
+
+PENDING = const(-1)
+_MAX_EVENTS = const(16)  # per pump pass: a flooding module cannot starve the caller
+CALL_TIMEOUT_MS = const(5000)
+_NO_ARG = object()
+
+_DOWN = const(0)  # never initialised
+_INIT = const(1)  # init() running: commands flow, a BOOT AEC is expected
+_UP = const(2)
+_FAILED = const(3)  # the link failed: init() again
+
+
+class Command:
+    """One module command: ID, parameters (type code, value, ...) and what to do with replies.
+
+    on_response(cmd, msg) runs for each RSP, on_status(cmd) once the STATUS is in; both run
+    inside the pump and must not block. status is PENDING, the module's status, or -errno
+    when the driver gave up on the command (module reset, link failure).
+    """
+
+    def __init__(self, cmd_id, params=(), on_response=None, on_status=None):
+        self.id = cmd_id
+        self.params = params
+        self.seq = 0
+        self.status = PENDING
+        self.on_response = on_response
+        self.on_status = on_status
+
+
+class Device:
+    """A module behind a link: `init()`, `pump()`, commands and event subscriptions."""
+
+    default = None  # the device used where an API takes dev=None
+
+    def __init__(self, link):
+        self._link = link
+        self._seq = 0
+        self._pending = []  # submitted commands without a STATUS, in sequence order
+        self._queue = []  # bursts the link has not taken yet
+        self._aec = {}  # AEC id -> list of handler(msg); lists are replaced, never mutated
+        self._reset_handlers = []
+        self._state = _DOWN
+        # True while the device runs an operation, and so while any handler runs: handlers
+        # may queue commands but not wait, and a scheduled pump must not start.
+        self._busy = False
+        self._deferred = False
+        self._info = None
+        # trace(event, obj): 'tx' Command, 'rx' Message, 'drop' reason, 'reset' errno.
+        self.trace = None
+        # Bound methods made once: they are handed out on every event.
+        self._received = self._on_message
+        self._dropped = self._on_drop
+        self._scheduled = self._pump_scheduled
+        Device.default = self
+
+    def __repr__(self):
+        state = ("down", "init", "up", "failed")[self._state]
+        return "<%s %s>" % (type(self).__name__, state)
+
+    # ---- lifecycle -----------------------------------------------------------------------------
+
+    def init(self, timeout_ms=10000):
+        """Reset (if a reset line exists), handshake, and read the firmware version."""
+        self._busy = True
+        try:
+            if self._state == _UP:
+                self._forget(_ECONNABORTED)
+            self._pending = []
+            self._queue = []
+            self._seq = 0
+            self._info = None
+            self._state = _INIT
+            self._link.init(timeout_ms)
+        except BusError:
+            self._state = _FAILED
+            raise
+        finally:
+            self._leave()
+        self._info = self._query_version(timeout_ms)
+        self._state = _UP
+        return self._info
+
+    def version(self):
+        """(manufacturer, model, firmware) as the module reports them (GMI, GMM, GMR)."""
+        if self._info is None:
+            self._info = self._query_version(CALL_TIMEOUT_MS)
+        return self._info
+
+    def _query_version(self, timeout_ms):
+        texts = {}
+
+        def keep(cmd, msg):
+            texts[cmd.id] = msg.str(0) if msg.count else ""
+
+        cmds = (Command(_ids.GMI, (), keep), Command(_ids.GMM, (), keep),
+                Command(_ids.GMR, (), keep))
+        self.submit(cmds)
+        for cmd in cmds:
+            self.wait(cmd, timeout_ms)
+            if cmd.status:
+                raise self.error(cmd)
+        return (texts.get(_ids.GMI), texts.get(_ids.GMM), texts.get(_ids.GMR))
+
+    # ---- commands ------------------------------------------------------------------------------
+
+    def submit(self, cmds):
+        """Queue a burst (a sequence of Commands) for transmission; returns at once.
+
+        Bad parameters raise TypeError/ValueError here, before anything is queued.
+        """
+        if self._state != _UP and self._state != _INIT:
+            raise self._down_error()
+        self._link.check(cmds)
+        for cmd in cmds:
+            cmd.seq = self._seq
+            cmd.status = PENDING
+            self._seq = (self._seq + 1) & 0xFFFF
+            self._pending.append(cmd)
+        self._queue.append(cmds)
+        if not self._busy:
+            self._busy = True
+            try:
+                self._kick()
+            finally:
+                self._leave()
+
+    def wait(self, cmd, timeout_ms=CALL_TIMEOUT_MS):
+        """Pump until cmd has its STATUS; ETIMEDOUT past timeout_ms, EAGAIN inside a callback."""
+        if cmd.status == PENDING and self._busy:
+            raise OSError(_EAGAIN)  # a handler cannot wait for the module it is handling
+        deadline = ticks_add(ticks_ms(), timeout_ms)
+        while cmd.status == PENDING:
+            left = ticks_diff(deadline, ticks_ms())
+            if left <= 0:
+                raise OSError(_ETIMEDOUT)
+            self.pump(left)
+        if cmd.status < 0:
+            raise OSError(-cmd.status)
+
+    def call(self, cmd_id, params=(), timeout_ms=CALL_TIMEOUT_MS):
+        """Run one command to completion; its RSPs as lists of values. OSError on error status."""
+        responses = []
+        cmd = Command(cmd_id, params, lambda c, msg: responses.append(msg.values()))
+        self.submit((cmd,))
+        self.wait(cmd, timeout_ms)
+        if cmd.status:
+            raise self.error(cmd)
+        return responses
+
+    @staticmethod
+    def error(cmd):
+        """OSError(EIO) naming the command and the module status it failed with."""
+        return OSError(_EIO, "%s: %s" % (_ids.name(_ids.COMMANDS, cmd.id),
+                                         _ids.name(_ids.STATUSES, cmd.status)))
+
+    # ---- events --------------------------------------------------------------------------------
+
+    def subscribe(self, aec_id, handler):
+        """Call handler(msg) for every AEC with this ID (msg is valid during the call only)."""
+        self._aec[aec_id] = self._aec.get(aec_id, []) + [handler]
+
+    def unsubscribe(self, aec_id, handler):
+        handlers = [h for h in self._aec.get(aec_id, ()) if h is not handler]
+        if handlers:
+            self._aec[aec_id] = handlers
+        else:
+            self._aec.pop(aec_id, None)
+
+    def on_reset(self, handler):
+        """Call handler(errno) when the module resets (ECONNABORTED) or the link fails (EIO)."""
+        self._reset_handlers = self._reset_handlers + [handler]
+
+    def pump(self, timeout_ms=0):
+        """Service pending module events; wait up to timeout_ms for the first. Returns the count."""
+        if self._busy:
+            return 0  # re-entered from a callback: the running pump carries on
+        if self._state != _UP and self._state != _INIT:
+            raise self._down_error()
+        self._busy = True
+        try:
+            return self._pump(timeout_ms)
+        finally:
+            self._leave()
+
+    def _pump(self, timeout_ms):
+        link = self._link
+        deadline = ticks_add(ticks_ms(), timeout_ms)
+        done = 0
+        while True:
+            self._kick()
+            for _ in range(_MAX_EVENTS):
+                if not link.pending():
+                    break
+                try:
+                    n = link.service(self._received, self._dropped)
+                except BusError as e:
+                    self._fail(e)
+                    raise
+                if n < 0:
+                    break
+                done += n
+                self._kick()
+            if done or timeout_ms <= 0:
+                return done
+            left = ticks_diff(deadline, ticks_ms())
+            if left <= 0:
+                return 0
+            link.wait(left)
+
+    def _kick(self):
+        """Hand the next burst to the link once it is free (caller holds _busy)."""
+        if self._queue and not self._link.tx_busy:
+            burst = self._queue.pop(0)
+            try:
+                self._link.start(burst)
+            except BusError as e:
+                self._fail(e)
+                raise
+            if self.trace:
+                for cmd in burst:
+                    self.trace("tx", cmd)
+
+    def _leave(self):
+        self._busy = False
+        if self._deferred:
+            self._deferred = False
+            self._irq(None)
+
+    def _on_message(self, msg):
+        if self.trace:
+            self.trace("rx", msg)
+        if msg.kind == _ids.AEC:
+            if msg.id == _ids.AEC_BOOT and self._state == _UP:
+                self._forget(_ECONNABORTED)
+            handlers = self._aec.get(msg.id)
+            if handlers:
+                for handler in handlers:
+                    self._run(handler, msg)
+            return
+        self._match(msg)
+
+    def _match(self, msg):
+        """Pair a STATUS/RSP with its command (§4.5): same sequence number and command ID.
+
+        Commands older than the message whose STATUS never came were lost: they complete with
+        INVALID_CMD, as the reference host does. A message older than every pending command,
+        or whose ID differs at the same sequence number, is stale and dropped [INFERRED].
+        """
+        pending = self._pending
+        seq = msg.seq
+        while pending:
+            cmd = pending[0]
+            if cmd.seq == seq:
+                if cmd.id != msg.id:
+                    break
+                if msg.kind == _ids.STATUS:
+                    pending.pop(0)
+                    self._complete(cmd, msg.status)
+                elif cmd.on_response is not None:
+                    self._run(cmd.on_response, cmd, msg)
+                return
+            if (seq - cmd.seq) & 0xFFFF >= 0x8000:
+                break  # the message predates every pending command
+            pending.pop(0)
+            self._complete(cmd, _ids.INVALID_CMD)
+        self._on_drop("%s 0x%04x seq %d matches no pending command" % (
+            "STATUS" if msg.kind == _ids.STATUS else "RSP", msg.id, seq))
+
+    def _complete(self, cmd, status):
+        cmd.status = status
+        if cmd.on_status is not None:
+            self._run(cmd.on_status, cmd)
+
+    @staticmethod
+    def _run(handler, a, b=_NO_ARG):
+        # Two fixed arities instead of *args: no tuple per dispatched message.
+        try:
+            if b is _NO_ARG:
+                handler(a)
+            else:
+                handler(a, b)
+        except Exception as e:  # a handler's bug must not stop the pump
+            print_exception(e)
+
+    def _on_drop(self, reason):
+        if self.trace:
+            self.trace("drop", reason)
+
+    def _forget(self, errno):
+        """The module lost its state: fail every command in flight and tell the services."""
+        pending = self._pending
+        self._pending = []
+        self._queue = []
+        self._link.abandon()
+        if self.trace:
+            self.trace("reset", errno)
+        for cmd in pending:
+            self._complete(cmd, -errno)
+        for handler in self._reset_handlers:
+            self._run(handler, errno)
+
+    def _fail(self, exc):
+        if self._state == _FAILED:
+            return
+        self._state = _FAILED
+        self._forget(exc.errno if exc.errno else _EIO)
+
+    def _down_error(self):
+        if self._state == _FAILED:
+            return OSError(_EIO, "link failed: call init()")
+        return OSError(_ENODEV, "not initialised: call init()")
+
+    # ---- background pumping (MicroPython: INT edge -> micropython.schedule) ------------------
+
+    def _irq(self, pin):
+        # Interrupt context: only ask for a pump later; never touch the bus here.
+        if schedule is not None:
+            try:
+                schedule(self._scheduled, None)
+            except RuntimeError:  # schedule queue full: the next pump sees the INT level
+                pass
+
+    def _pump_scheduled(self, _):
+        if self._busy:
+            self._deferred = True  # the running operation ends by scheduling us again
+            return
+        if self._state != _UP:
+            return
+        try:
+            self.pump()
+        except OSError:
+            pass  # already turned into device state; the next call reports it

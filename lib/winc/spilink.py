@@ -1,0 +1,422 @@
+"""link: WINCS02 over SPI — SDIO transactions, init handshake, mailboxes, bursts (spec §2-§3).
+
+Frames follow the reference host exactly (one CS frame per step), so a real module sees what it
+expects. All buffers are allocated here once; data frames use memoryviews cached by position.
+"""
+
+from . import sdio
+from ._compat import const, sleep_ms, ticks_add, ticks_diff, ticks_ms
+from .sdio import BLOCK, POLLS, BusError
+from .tlv import Message, ProtocolError, encode_request
+
+_ENODEV = const(19)
+_ETIMEDOUT = const(110)
+
+_TX_REQ = const(0x01)  # mailbox event types (§3.1)
+_RX_REQ = const(0x02)
+MAX_BURST = const(16)  # commands per burst: bounds the CSA length list
+_MAX_BUFFER = const(32768)  # keeps view-cache keys (off << 10 | n) small ints on an MCU
+_VIEW_CACHE = const(24)
+_BOOT_POLL_MS = const(100)  # caller retry cadence of the init state machine (§2.8)
+_RESET_PULSE_MS = const(100)
+
+_ONE = b"\xff"
+_CRC_WINDOW = b"\x00\x00\xff\xff\xff"  # CRC (disabled: zeros) + 3 clocks for the response
+_FF3 = b"\xff\xff\xff"
+_TOKEN_FRAME = (b"\xff\xfe", b"\xff\xfc")  # byte mode, block mode
+_CSA_ZERO = b"\x00\x00\x00"
+_CMD59_ARG = const(0x00FF0000)  # CRC off; byte 3 stays 0xFF as in the reference frame (§2.1)
+
+
+def _views(buf, sizes):
+    """Views of buf[:n] for each n, prepared once for the fixed-size frames."""
+    mv = memoryview(buf)
+    return {n: mv[:n] for n in sizes}
+
+
+class SpiLink:
+    """SDIO-over-SPI link: sends bursts of encoded commands, hands parsed messages upward."""
+
+    def __init__(self, bus, rx_buf=4096, tx_buf=2048, data_ready_ms=100):
+        # rx_buf holds a length list of up to 255 words plus a 512-byte block after it.
+        for name, size, least in (("rx_buf", rx_buf, 2048), ("tx_buf", tx_buf, 1024)):
+            if not least <= size <= _MAX_BUFFER:
+                raise ValueError("%s: %d..%d bytes" % (name, least, _MAX_BUFFER))
+        self._bus = bus
+        self._data_ready_ms = data_ready_ms
+        self._frame = bytearray(b"\xff" * 13)  # MOSI of command frames and packed writes
+        self._resp = bytearray(13)
+        sizes = (sdio.FRAME_R1, sdio.FRAME_R5, sdio.FRAME_R4, 8, 9, 10, 11)
+        self._frame_tx = _views(self._frame, sizes)
+        self._frame_rx = _views(self._resp, sizes)
+        self._small = bytearray(7)  # token-less reads of <= 4 data bytes + CRC + 1
+        self._small_rx = _views(self._small, (4, 5, 6, 7))
+        self._small_data = _views(self._small, (1, 2, 3, 4))
+        self._one = bytearray(1)
+        self._crc = bytearray(5)
+        self._crc3 = memoryview(self._crc)[:3]
+        self._word = bytearray(4)  # mailbox word, little-endian
+        self._csa = bytearray(4 * MAX_BURST)
+        self._csa_views = _views(self._csa, [4 * n for n in range(1, MAX_BURST + 1)])
+        self.rx = bytearray(rx_buf)
+        self.tx = bytearray(tx_buf)
+        self._rxv = memoryview(self.rx)
+        self._txv = memoryview(self.tx)
+        self._rx_cache = {}
+        self._tx_cache = {}
+        self.msg = Message()
+        self._frag_off = [0] * MAX_BURST
+        self._frag_len = [0] * MAX_BURST
+        self._frags = 0  # fragments in the burst being sent; 0 = idle
+        self._next = 0
+        self._credits = 0
+        self._state = sdio.UNKNOWN
+
+    # ---- bursts (host -> module) -------------------------------------------------------------
+
+    def check(self, cmds):
+        """Raise TypeError/ValueError if this burst cannot be encoded; nothing is sent."""
+        if not 1 <= len(cmds) <= MAX_BURST:
+            raise ValueError("a burst holds 1..%d commands" % MAX_BURST)
+        total = 0
+        for cmd in cmds:
+            total += encode_request(None, cmd.id, 0, cmd.params)
+        if total > len(self.tx):
+            raise ValueError("burst of %d bytes exceeds tx_buf" % total)
+
+    @property
+    def tx_busy(self):
+        return self._frags != 0
+
+    def start(self, cmds):
+        """Encode a burst into the transmit buffer and announce it (§3.2)."""
+        off = 0
+        for i in range(len(cmds)):
+            cmd = cmds[i]
+            n = encode_request(self.tx, cmd.id, cmd.seq, cmd.params, off)
+            self._frag_off[i] = off
+            self._frag_len[i] = n
+            off += n
+        count = len(cmds)
+        self._frags = count
+        self._next = 0
+        self._credits = 0
+        word = self._word
+        if count == 1:
+            size = self._frag_len[0] >> 2
+            word[0] = size & 0xFF
+            word[1] = size >> 8
+        else:
+            csa = self._csa
+            for i in range(count):
+                size = self._frag_len[i] >> 2
+                csa[4 * i] = size & 0xFF
+                csa[4 * i + 1] = size >> 8
+                csa[4 * i + 2] = csa[4 * i + 3] = 0
+            self._write_reg(sdio.F0_CLOCK_WAKE, sdio.CLOCK_WAKE_MANUAL)
+            self._write(sdio.F0_CSA_POINTER, None, _CSA_ZERO, 0, 3, True)
+            self._write_reg(sdio.F0_CLOCK_WAKE, sdio.CLOCK_WAKE_AUTO)
+            self._write(sdio.F0_CSA_DATA, None, self._csa_views[4 * count], 0, 4 * count, False)
+            word[0] = count
+            word[1] = 0
+        word[2] = count
+        word[3] = _TX_REQ
+        self._write(sdio.F1_HOST_GP, None, word, 0, 4, True)
+
+    def abandon(self):
+        """Forget the burst in flight (after a module reset)."""
+        self._frags = 0
+        self._credits = 0
+
+    # ---- events (module -> host) -------------------------------------------------------------
+
+    def pending(self):
+        """True when INT says an event waits (always True without an INT pin: poll INT_ID)."""
+        return self._bus.irq_asserted() if self._bus.has_irq else True
+
+    def wait(self, timeout_ms):
+        if self._bus.has_irq:
+            self._bus.wait_irq(timeout_ms)
+        else:
+            sleep_ms(1 if timeout_ms > 1 else timeout_ms)
+
+    def service(self, received, dropped):
+        """Handle one mailbox event. Returns -1 if none was pending, else the work done (>= 1).
+
+        received(msg) gets each parsed message; dropped(reason) each one that could not be used.
+        """
+        int_id = self._reg(sdio.F1_INT_ID, False, 0)
+        if int_id >> 8 & 0xFE:
+            raise BusError("INT_ID read: R5 flags 0x%02x" % (int_id >> 8))
+        if not int_id & sdio.INT_MSG_FROM_ARM:
+            return -1
+        word = self._word
+        self._read(sdio.F1_ARM_GP, None, word, 0, 4, True)
+        kind = word[3]
+        number = word[2]
+        length = word[0] | word[1] << 8
+        ack = int_id & sdio.INT_ACK_TO_HOST if kind == _TX_REQ else 0
+        self._write_reg(sdio.F1_INT_ID, sdio.INT_MSG_FROM_ARM | ack)
+        if kind == _TX_REQ:
+            return self._send_fragments(number, length, dropped)
+        if kind == _RX_REQ:
+            return self._receive(number, length, received, dropped)
+        dropped("mailbox event type 0x%02x" % kind)
+        return 1
+
+    def _send_fragments(self, number, length, dropped):
+        if not self._frags:
+            dropped("TX_REQ with no burst announced")
+            return 1
+        if number == 0 or length == 0:
+            raise BusError("TX_REQ granting nothing")
+        self._credits = number
+        while self._credits and self._next < self._frags:
+            i = self._next
+            self._write(sdio.F1_DATA, self._tx_cache, self._txv,
+                        self._frag_off[i], self._frag_len[i], False)
+            self._next = i + 1
+            self._credits -= 1
+        if self._next == self._frags:
+            self._frags = 0
+        return 1
+
+    def _receive(self, count, length, received, dropped):
+        if count == 0:
+            dropped("RX_REQ with no messages")
+            return 1
+        rx = self.rx
+        base = 0
+        if count > 1:
+            # Length list first, then each message after it (each consumed before the next, §3.4).
+            base = 4 * count
+            self._read(sdio.F1_DATA, self._rx_cache, self._rxv, 0, base, False)
+        room = len(rx) - base
+        msg = self.msg
+        for i in range(count):
+            if count == 1:
+                size = length << 2
+            else:
+                size = (rx[4 * i] | rx[4 * i + 1] << 8) << 2
+                if rx[4 * i + 2] or rx[4 * i + 3]:
+                    size = room + 4  # absurd length: drain as oversize
+            if size > room:
+                # The reference host abandons the event and leaves the module stuck; reading
+                # the message into a scratch block keeps the link in step.
+                self._read(sdio.F1_DATA, self._rx_cache, self._rxv, base, size, False, True)
+                dropped("message of %d bytes exceeds rx_buf" % size)
+                continue
+            self._read(sdio.F1_DATA, self._rx_cache, self._rxv, base, size, False)
+            try:
+                msg.parse(rx, size, base)
+            except ProtocolError as e:
+                dropped(e.args[1])
+                continue
+            received(msg)
+        return count
+
+    # ---- initialisation (§2.8) ---------------------------------------------------------------
+
+    def init(self, timeout_ms=10000):
+        """Reset the module (if a reset line exists) and run the SDIO handshake to completion."""
+        bus = self._bus
+        self.abandon()
+        if bus.has_reset:
+            bus.set_reset(0)
+            sleep_ms(_RESET_PULSE_MS)
+            bus.set_reset(1)
+        self._state = sdio.UNKNOWN
+        deadline = ticks_add(ticks_ms(), timeout_ms)
+        while True:
+            status = self.init_step()
+            if status == sdio.OK:
+                return
+            if status == sdio.OP_FAILED:
+                self._state = sdio.UNKNOWN  # the reference callers retry from scratch
+            elif status == sdio.RESET_FAILED:
+                raise BusError("no SDIO card answers CMD0: check wiring and power", _ENODEV)
+            elif status < 0:
+                raise BusError("SDIO init failed (status %d)" % status)
+            if ticks_diff(deadline, ticks_ms()) <= 0:
+                raise BusError("module not ready after %d ms" % timeout_ms, _ETIMEDOUT)
+            sleep_ms(_BOOT_POLL_MS)
+
+    def init_step(self):
+        """Advance the init state machine as far as possible; returns an sdio status."""
+        state = self._state
+        if state == sdio.UNKNOWN:
+            r5 = self._reg(sdio.F0_ABORT, False, 0)
+            if r5 >> 8 == sdio.R1_IDLE:
+                r5 = self._reg(sdio.F0_ABORT, True, (r5 & 0xFF) | sdio.ABORT_RES)
+                if r5 >> 8 != sdio.R1_IDLE:
+                    self._state = sdio.ERROR
+                    return sdio.ABORT_FAILED
+            state = sdio.RESETTING
+        if state == sdio.RESETTING:
+            r1 = self._command(sdio.CMD0, 0, sdio.FRAME_R1)
+            if r1 == 0x00 or r1 == 0xFF:  # MISO low or idle: still booting
+                self._state = sdio.RESETTING
+                return sdio.RESET_WAITING
+            if r1 != sdio.R1_IDLE:
+                self._state = sdio.ERROR
+                return sdio.RESET_FAILED
+            state = sdio.SEND_OP
+        if state == sdio.SEND_OP:
+            if self._command(sdio.CMD5, 0, sdio.FRAME_R4) != sdio.R1_IDLE:
+                self._state = sdio.ERROR
+                return sdio.OP_FAILED
+            state = sdio.WAIT_OP
+        if state == sdio.WAIT_OP:
+            r1 = self._command(sdio.CMD5, sdio.OCR_VOLTAGE, sdio.FRAME_R4)
+            if r1 & 0xFE:
+                self._state = sdio.ERROR
+                return sdio.OP_FAILED
+            if not self._resp[9] & sdio.OCR_READY:
+                self._state = sdio.WAIT_OP
+                return sdio.OP_WAITING
+        self._state = sdio.ERROR  # from here on any failure is terminal
+        if self._command(sdio.CMD59, _CMD59_ARG, sdio.FRAME_R1) != sdio.R1_OK:
+            return sdio.CFG_FAILED
+        for reg, value in sdio.CONFIG_WRITES:
+            if self._reg(reg, True, value) >> 8:
+                return sdio.CFG_FAILED
+        for reg, bits in sdio.CONFIG_CHECKS:
+            r5 = self._reg(reg, False, 0)
+            if r5 >> 8 or r5 & bits != bits:
+                return sdio.CFG_FAILED
+        self._state = sdio.RUNNING
+        return sdio.OK
+
+    # ---- SDIO transactions -------------------------------------------------------------------
+
+    def _command(self, index, arg, size):
+        """CMD0/5/59: one frame; returns R1 (CMD5 leaves the OCR in _resp[9:13])."""
+        sdio.command(self._frame, index, arg)
+        self._bus.transfer(self._frame_tx[size], self._frame_rx[size])
+        return self._resp[sdio.RESPONSE]
+
+    def _reg(self, fn_reg, write, value):
+        """CMD52 on one register; returns R5 as flags << 8 | data."""
+        sdio.cmd52(self._frame, fn_reg, write, value)
+        self._bus.transfer(self._frame_tx[sdio.FRAME_R5], self._frame_rx[sdio.FRAME_R5])
+        return self._resp[8] << 8 | self._resp[9]
+
+    def _read_reg(self, fn_reg):
+        r5 = self._reg(fn_reg, False, 0)
+        if r5 >> 8:
+            raise BusError("CMD52 read 0x%08x: R5 flags 0x%02x" % (fn_reg, r5 >> 8))
+        return r5 & 0xFF
+
+    def _write_reg(self, fn_reg, value):
+        r5 = self._reg(fn_reg, True, value)
+        if r5 >> 8:
+            raise BusError("CMD52 write 0x%08x: R5 flags 0x%02x" % (fn_reg, r5 >> 8))
+
+    def _cmd53(self, fn_reg, write, count, block, incrementing):
+        sdio.cmd53(self._frame, fn_reg, write, count, block, incrementing)
+        self._bus.transfer(self._frame_tx[sdio.FRAME_R5], self._frame_rx[sdio.FRAME_R5])
+        if self._resp[8] or self._resp[9]:
+            raise BusError("CMD53 0x%08x: R5 0x%02x%02x" % (fn_reg, self._resp[8], self._resp[9]))
+
+    def _view(self, cache, mv, off, n):
+        """mv[off:off+n], made once per position (slicing allocates; steady state does not)."""
+        if cache is None:  # a small buffer passed whole
+            return mv
+        key = off << 10 | n  # n <= 512: a block or less
+        view = cache.get(key)
+        if view is None:
+            if len(cache) >= _VIEW_CACHE:
+                cache.clear()
+            view = cache[key] = mv[off : off + n]
+        return view
+
+    def _write(self, fn_reg, cache, mv, off, n, incrementing):
+        """CMD53 write of n bytes: byte mode up to 512, else blocks plus a byte-mode rest (§2.4)."""
+        while n:
+            block = n > BLOCK
+            blocks = min(n // BLOCK, 511) if block else 1
+            size = BLOCK if block else n
+            self._cmd53(fn_reg, True, blocks if block else n & 0x1FF, block, incrementing)
+            for _ in range(blocks):
+                self._write_block(self._view(cache, mv, off, size), size, block)
+                off += size
+                n -= size
+                if incrementing:
+                    fn_reg += size
+
+    def _write_block(self, data, n, block):
+        if n <= 4:
+            # Packed path: token, data and CRC in one frame that reuses the command buffer;
+            # its 3 trailing bytes are leftovers of the CMD53 frame, exactly as the reference.
+            frame = self._frame
+            frame[1] = sdio.TOKEN_BYTE
+            frame[2 : 2 + n] = data
+            frame[2 + n] = frame[3 + n] = 0
+            rx = self._frame_rx[7 + n]
+            self._bus.transfer(self._frame_tx[7 + n], rx)
+            frame[7] = 0xFF  # n = 4 wrote its CRC over an idle byte of the command frame
+            token = rx[4 + n]
+            busy = rx[6 + n]
+        else:
+            self._bus.write(_TOKEN_FRAME[block])
+            self._bus.write(data)
+            self._bus.transfer(_CRC_WINDOW, self._crc)
+            token = self._crc[2]
+            busy = self._crc[4]
+        polls = POLLS
+        while not busy:
+            if not polls:
+                raise BusError("module busy after a write")
+            self._bus.read(self._one)
+            busy = self._one[0]
+            polls -= 1
+        if token & 0x1F != sdio.ACCEPTED:
+            raise BusError("write rejected: data response 0x%02x" % token)
+
+    def _read(self, fn_reg, cache, mv, off, n, incrementing, discard=False):
+        """CMD53 read of n bytes; data-port reads wait for DATA_RDY first (§2.6)."""
+        while n:
+            if fn_reg == sdio.F1_DATA:
+                self._await_data_ready()
+            block = n > BLOCK
+            blocks = min(n // BLOCK, 511) if block else 1
+            size = BLOCK if block else n
+            self._cmd53(fn_reg, False, blocks if block else n & 0x1FF, block, incrementing)
+            after = 0xFF  # the byte that followed the previous block's CRC
+            for _ in range(blocks):
+                after = self._read_block(self._view(cache, mv, off, size), size, after)
+                n -= size
+                if not discard:
+                    off += size
+                if incrementing:
+                    fn_reg += size
+
+    def _read_block(self, dest, n, after):
+        byte = after
+        polls = POLLS
+        while byte == 0 and polls:
+            self._bus.read(self._one)
+            byte = self._one[0]
+            polls -= 1
+        if polls:
+            polls = POLLS
+            while byte & 1 and polls:
+                self._bus.read(self._one)
+                byte = self._one[0]
+                polls -= 1
+        if not polls or byte != sdio.TOKEN_BYTE:
+            raise BusError("no read token (got 0x%02x)" % byte)
+        if n <= 4:
+            self._bus.read(self._small_rx[3 + n])
+            dest[0:n] = self._small_data[n]
+            return self._small[2 + n]
+        self._bus.read(dest)
+        self._bus.transfer(_FF3, self._crc3)
+        return self._crc[2]
+
+    def _await_data_ready(self):
+        deadline = ticks_add(ticks_ms(), self._data_ready_ms)
+        while not self._read_reg(sdio.F1_INT_ID) & sdio.INT_DATA_RDY:
+            if ticks_diff(deadline, ticks_ms()) <= 0:
+                raise BusError("DATA_RDY not set within %d ms" % self._data_ready_ms, _ETIMEDOUT)
+        self._write_reg(sdio.F1_INT_ID, sdio.INT_DATA_RDY)
