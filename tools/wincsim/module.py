@@ -1,0 +1,295 @@
+"""emulator: the WINCS02 model: SDIO slave + mailbox + command table, with its control methods.
+
+Time is read lazily (no threads): every face or control call first runs what became due.
+"""
+
+import logging
+import time
+
+from winc import _ids
+
+from . import codec, faces, system
+from .commands import CommandError, Reply
+from .faults import Faults
+from .mailbox import MSG_FROM_ARM, Mailbox
+from .names import aec_id, command_name
+from .sdio import READY, SdioSlave
+
+_log = logging.getLogger("wincsim")
+
+# Feature modules, each with OPTIONS, boot(module), COMMANDS and optionally shutdown(module).
+# Later features (sockets, DNS, Wi-Fi) join this tuple; their tables merge in order.
+FEATURES = (system,)
+
+_CORE_OPTIONS = {"boot_ms": 0, "ocr_busy_polls": 0, "tx_credits": 0, "rx_batch": 4,
+                 "rx_limit": 2048}
+
+
+class Module:
+    """One emulated WINCS02, powered and booting from construction.
+
+    Faces: spi (machine.SPI shaped), cs, reset (MCLR; also callable as reset(sdio=True)) and
+    irq (INTOUT) (machine.Pin shaped). Options: boot_ms, ocr_busy_polls, tx_credits, rx_batch,
+    rx_limit, clock (a seconds callable, time.monotonic by default) and each feature's OPTIONS.
+    """
+
+    def __init__(self, boot_ms=0, ocr_busy_polls=0, tx_credits=0, rx_batch=4, rx_limit=2048,
+                 clock=None, **more):
+        options = dict(_CORE_OPTIONS)
+        for feature in FEATURES:
+            options.update(getattr(feature, "OPTIONS", {}))
+        unknown = set(more) - set(options)
+        if unknown:
+            raise TypeError("unknown Module option(s): %s" % ", ".join(sorted(unknown)))
+        options.update(more, boot_ms=boot_ms, ocr_busy_polls=ocr_busy_polls,
+                       tx_credits=tx_credits, rx_batch=rx_batch, rx_limit=rx_limit)
+        for name, low, high in (("boot_ms", 0, None), ("ocr_busy_polls", 0, None),
+                                ("tx_credits", 0, 255), ("rx_batch", 1, 255),
+                                ("rx_limit", 16, None)):
+            value = options[name]
+            if not isinstance(value, int) or value < low or (high is not None and value > high):
+                raise ValueError("option %s=%r out of range" % (name, value))
+        self.options = options
+        self._now = clock or time.monotonic
+        self.commands = {}  # command id -> handler; per instance, so a test may add one
+        for feature in FEATURES:
+            self.commands.update(feature.COMMANDS)
+        self.state = {}  # per-feature firmware state, rebuilt at every boot
+        self._faults = Faults()
+        self._log = []
+        self._errors = []
+        self._mailbox = Mailbox(self._csa_list, self._execute, tx_credits, rx_batch, rx_limit,
+                                self._faults, self._error)
+        self._slave = SdioSlave(self._mailbox, self._faults, self._error)
+        self.spi = faces.Spi(self)
+        self.cs = faces.ChipSelect(self)
+        self.reset = faces.Reset(self)
+        self.irq = faces.Interrupt(self)
+        self._bytes = self._frames = 0
+        self._cs_low = False
+        self._mclr = 1
+        self._int_level = 1
+        self._boot_at = None
+        self._boot_sdio = True
+        self._firmware_up = False
+        self._pending_restart = None
+        self._power_up(sdio=True)
+
+    def __repr__(self):
+        return "<wincsim.Module %s%s>" % (self._slave.card,
+                                          "" if self._firmware_up else " booting")
+
+    # -- power, boot and time ----------------------------------------------------------------
+
+    def _power_up(self, sdio):
+        """Start a boot. With sdio the card restarts too (MISO low for boot_ms)."""
+        self._shutdown_features()
+        if sdio:
+            self._slave.power_off()
+            self._mailbox.power_off()
+        else:
+            self._mailbox.reset()
+        self._boot_sdio = sdio
+        self._boot_at = self._now() + self.options["boot_ms"] / 1000
+        self._tick()
+
+    def _shutdown_features(self):
+        for feature in FEATURES:
+            shutdown = getattr(feature, "shutdown", None)
+            if shutdown is not None and self.state:
+                shutdown(self)
+        self.state = {}
+        self._firmware_up = False
+        self._pending_restart = None
+
+    def _tick(self):
+        """Finish a boot that became due."""
+        if self._boot_at is None or self._now() < self._boot_at:
+            return
+        self._boot_at = None
+        if self._boot_sdio:
+            self._slave.power_on(self.options["ocr_busy_polls"])
+        for feature in FEATURES:
+            feature.boot(self)
+        self._firmware_up = True
+        # [INFERRED] one BOOT AEC per boot, delivered once the host has enabled interrupts.
+        self._mailbox.post(codec.encode_aec(_ids.AEC_BOOT))
+
+    def _set_mclr(self, level):
+        self._tick()
+        level = 1 if level else 0
+        if level != self._mclr:
+            self._mclr = level
+            if level:
+                self._power_up(sdio=True)
+            else:  # held in reset: everything lost, MISO low, INTOUT released
+                self._shutdown_features()
+                self._boot_at = None
+                self._slave.power_off()
+                self._mailbox.power_off()
+        self._settle()
+
+    def restart(self, sdio=True):
+        """Module reset now (watchdog-like); ignored while MCLR holds the module in reset."""
+        self._tick()
+        if self._mclr:
+            self._power_up(sdio)
+        self._settle()
+
+    def restart_when_quiet(self, sdio=True):
+        """Module reset at the next point where no CS frame or SDIO transaction is open."""
+        self._pending_restart = sdio  # may be called mid-transfer: _settle() acts on it later
+
+    def _service(self):
+        self._tick()
+        self._settle()
+
+    def _settle(self):
+        """Bring deferred work up to date after any interaction, then drive INTOUT."""
+        quiet = not self._cs_low and self._slave.quiet
+        if self._pending_restart is not None and quiet:
+            self._power_up(self._pending_restart)
+        if self._slave.quiet:  # no event is raised while an SDIO transaction is under way
+            # Events wait for a finished handshake with interrupts on (the BOOT AEC included).
+            self._mailbox.update(self._firmware_up and self._slave.card == READY
+                                 and self._slave.interrupts_enabled()
+                                 and self._mailbox.int_enable & MSG_FROM_ARM)
+        # INTOUT is low exactly while MSG_FROM_ARM is set and enabled in CCCR and FN1.
+        asserted = self._mclr and self._mailbox.int_pending and self._slave.interrupts_enabled()
+        level = 0 if asserted else 1
+        if level != self._int_level:
+            self._int_level = level
+            self.irq.edge(level)
+
+    # -- the bus -----------------------------------------------------------------------------
+
+    def _transfer(self, mosi):
+        self._tick()
+        self._bytes += len(mosi)
+        if not self._cs_low:
+            miso = bytearray(b"\xff") * len(mosi)  # not selected: nothing decoded
+        else:
+            miso = self._slave.clock(mosi)
+        self._settle()
+        return miso
+
+    def _set_cs(self, level):
+        low = not level
+        if low != self._cs_low:
+            self._cs_low = low
+            if not low:
+                self._frames += 1
+        self._service()  # injected messages become events before the next transaction
+
+    def _csa_list(self, n):
+        return self._slave.csa_read(self._slave.csa_base, n)
+
+    def _error(self, text):
+        _log.warning("wincsim: %s", text)
+        self._errors.append(text)
+
+    # -- commands ----------------------------------------------------------------------------
+
+    def _execute(self, data):
+        """One complete request from the host: decode, log, run, queue RSPs and STATUS."""
+        try:
+            request = codec.decode_request(data)
+        except codec.CodecError as e:
+            if e.ident is None:
+                self._error("request dropped: %s (%s)" % (e, bytes(data[:16]).hex()))
+                return
+            ident, seq = e.ident
+            self._error("%s seq %d refused: %s" % (command_name(ident), seq, e))
+            self._mailbox.post(codec.encode_status(ident, seq, _ids.INVALID_PARAMETER))
+            return
+        self._log.append({"id": request.id, "seq": request.seq, "name": command_name(request.id),
+                          "params": request.values(),
+                          "types": [el.code for el in request.elements]})
+        reply = Reply()
+        answer = self._faults.take("answer", request.id)
+        status = answer["status"] if answer is not None else self._run(request, reply)
+        for elements in reply.responses:
+            self._mailbox.post(codec.encode_rsp(request.id, request.seq, elements))
+        if self._faults.take("drop_status", request.id) is not None:
+            for fn in reply.after_status:  # nothing will be read: act now
+                fn()
+            return
+        after = reply.after_status
+        self._mailbox.post(codec.encode_status(request.id, request.seq, status),
+                           (lambda: [fn() for fn in after]) if after else None)
+
+    def _run(self, request, reply):
+        handler = self.commands.get(request.id)
+        if handler is None:
+            return _ids.UNKNOWN_CMD
+        try:
+            status = handler(self, request, reply)
+        except CommandError as e:
+            reply.responses[:] = []
+            reply.after_status[:] = []
+            return e.status
+        except Exception as e:  # an emulator bug: say so, and keep the link in step
+            _log.exception("wincsim: handler for %s failed", command_name(request.id))
+            self._errors.append("handler for %s failed: %r" % (command_name(request.id), e))
+            reply.responses[:] = []
+            reply.after_status[:] = []
+            return _ids.ERROR
+        return _ids.OK if status is None else status
+
+    # -- control methods (the same names work through wincsim.remote) -------------------------
+
+    def bus_counts(self):
+        """SPI bytes clocked (CS high or low) and completed CS-low frames."""
+        return {"bytes": self._bytes, "frames": self._frames}
+
+    def clear_bus_counts(self):
+        self._bytes = self._frames = 0
+
+    def log(self):
+        """Decoded host->module commands, in order: [(name, [param values])]."""
+        return [(e["name"], list(e["params"])) for e in self._log]
+
+    def log_detail(self):
+        """[dict(id=, seq=, name=, params=, types=)] per decoded command, in order."""
+        return [dict(e, params=list(e["params"]), types=list(e["types"])) for e in self._log]
+
+    def clear_log(self):
+        """Forget the command log and the recorded protocol errors."""
+        self._log = []
+        self._errors = []
+
+    def errors(self):
+        """Protocol violations and emulator failures seen, oldest first (also logged)."""
+        return list(self._errors)
+
+    # Injected messages are only queued: the event is raised at the next bus or pin
+    # interaction, so several injections in a row can share one RX_REQ.
+
+    def inject(self, aec, *elements):
+        """Queue an AEC (name or id) with elements given as (code, value)."""
+        self._tick()
+        self._mailbox.post(codec.encode_aec(aec_id(aec), elements))
+
+    def inject_raw(self, data):
+        """Queue raw bytes as one outbound message, zero-padded to a multiple of 4."""
+        self._tick()
+        self._mailbox.post(codec.pad_message(bytes(data)))
+
+    def answer(self, cmd, status):
+        """The next command `cmd` (name or id) gets STATUS `status` only, no side effects."""
+        self._faults.arm("answer", cmd=cmd, status=status)
+
+    def fault(self, name, **args):
+        """Arm a named fault of faults.FAULTS."""
+        self._faults.arm(name, **args)
+        self._service()
+
+    def clear_faults(self):
+        """Disarm every fault and pending answer()."""
+        self._faults.clear()
+        self._service()
+
+    def mailbox_state(self):
+        """Mailbox counts (event, INT_ID, announced/granted commands, outbox, FIFO bytes)."""
+        self._service()
+        return self._mailbox.snapshot()
