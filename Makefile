@@ -15,7 +15,7 @@ $(STAMP): requirements-dev.txt pyproject.toml
 	touch $(STAMP)
 
 demo: setup
-	$(PY) examples/demo.py
+	$(PY) tools/demo.py
 
 test: setup lint test-cpython test-micropython mpy-gate
 

@@ -38,12 +38,15 @@ def emulator(**options):
     return Module(**options)
 
 
-def device(emu, irq=True, reset=True, **kwargs):
-    """A WINCS02 driver wired to the emulator's SPI bus and pins (not yet initialised)."""
+def device(emu, irq=True, reset=True, rx_buf=2048, tx_buf=1024, **kwargs):
+    """A WINCS02 driver wired to the emulator's SPI bus and pins (not yet initialised).
+
+    Small buffers by default: under MicroPython the test shares a 64 KB heap with the code.
+    """
     import winc
 
     return winc.WINCS02(emu.spi, emu.cs, emu.reset if reset else None,
-                        emu.irq if irq else None, **kwargs)
+                        emu.irq if irq else None, rx_buf=rx_buf, tx_buf=tx_buf, **kwargs)
 
 
 def unhex(text):

@@ -4,7 +4,7 @@
 import os
 import re
 
-from winc import _ids
+from winc import _ids, _names
 
 SPEC = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "spec",
                     "wincs02-spi-protocol.md")
@@ -20,23 +20,23 @@ def _spec_table(heading):
 
 
 def test_command_ids_match_the_spec():
-    assert _ids.table(_ids.COMMANDS) == _spec_table("### 6.2 Command IDs")
+    assert _names.table(_names.COMMANDS) == _spec_table("### 6.2 Command IDs")
 
 
 def test_aec_ids_match_the_spec():
-    assert _ids.table(_ids.AECS) == _spec_table("### 6.3 AEC IDs")
+    assert _names.table(_names.AECS) == _spec_table("### 6.3 AEC IDs")
 
 
 def test_status_codes_match_the_spec():
     spec = _spec_table("### 6.4 Status response codes")
     assert len(spec) == 92
-    assert _ids.table(_ids.STATUSES) == spec
+    assert _names.table(_names.STATUSES) == spec
 
 
 def test_constants_agree_with_the_tables():
-    tables = {"AEC_": _ids.table(_ids.AECS)}
-    commands = {v: k for k, v in _ids.table(_ids.COMMANDS).items()}
-    statuses = {v: k for k, v in _ids.table(_ids.STATUSES).items()}
+    tables = {"AEC_": _names.table(_names.AECS)}
+    commands = {v: k for k, v in _names.table(_names.COMMANDS).items()}
+    statuses = {v: k for k, v in _names.table(_names.STATUSES).items()}
     aecs = {v: k for k, v in tables["AEC_"].items()}
     checked = 0
     for name in dir(_ids):
@@ -56,6 +56,9 @@ def test_constants_agree_with_the_tables():
 
 
 def test_names_for_traces_and_errors():
-    assert _ids.name(_ids.COMMANDS, 0x0E05) == "SOCKWR"
-    assert _ids.name(_ids.STATUSES, 0x0E0D) == "SOCKET_SEQUENCE_ERROR"
-    assert _ids.name(_ids.AECS, 0x7777) == "0x7777"
+    assert _names.name(_names.COMMANDS, 0x0E05) == "SOCKWR"
+    assert _names.name(_names.STATUSES, 0x0E0D) == "SOCKET_SEQUENCE_ERROR"
+    assert _names.name(_names.AECS, 0x7777) == "0x7777"
+    for names in (_names.COMMANDS, _names.AECS, _names.STATUSES):
+        for ident, first in _names.table(names).items():  # the scan agrees with the parse
+            assert _names.name(names, ident) == first

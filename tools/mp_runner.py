@@ -1,18 +1,28 @@
-"""Run the MicroPython-runnable test modules under the real `micropython` (-X heapsize=64k).
+"""Run the MicroPython-runnable test modules under the real `micropython` with a 64 KB heap.
 
+Everything is precompiled with mpy-cross first (winc, the tests, the emulator client): the
+heap holds what runs, not the compiler. A board runs winc frozen in flash, while the unix port
+loads .mpy code into its (64-bit) heap; so the interpreter gets 64 KB plus room for the code,
+and mp_harness.py ties up all but 64 KB once the code is loaded (it prints both figures).
 A module opts out with a line `# cpython only: <reason>` near its top. The wincsim server is
 started once on a Unix socket for tests that need the emulator. Prints "N passed, N failed".
 """
 
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
 import time
 
+import mpy_gate
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TESTS = os.path.join(ROOT, "host_tests")
-HEAP = "64k"
+BUILD = os.path.join(ROOT, "build", "mp")
+CLIENT = ("__init__.py", "remote.py")  # wincsim on MP
+DATA_HEAP = int(os.environ.get("MP_DATA_HEAP", 64 * 1024))  # bytes the tests' data may use
+CODE_ROOM = 192 * 1024  # the code of winc, the tests and the emulator client, loaded from .mpy
 FILE_TIMEOUT_S = 300
 
 
@@ -42,22 +52,34 @@ def start_server(sock_path):
     raise SystemExit("wincsim server did not start")
 
 
+def precompile():
+    """Compile winc, the tests and the emulator client into BUILD."""
+    shutil.rmtree(BUILD, ignore_errors=True)
+    mpy_gate.compile_all(os.path.join(BUILD, "winc"))
+    mpy_gate.compile_dir(TESTS, BUILD, [f for f in os.listdir(TESTS) if f.endswith(".py")
+                                        and not opt_out(os.path.join(TESTS, f))])
+    mpy_gate.compile_dir(os.path.join(ROOT, "tools", "wincsim"), os.path.join(BUILD, "wincsim"),
+                         CLIENT, "wincsim/")
+
+
 def run_module(path, env):
     name = os.path.splitext(os.path.basename(path))[0]
-    paths = [os.path.join(ROOT, "lib"), TESTS, os.path.join(ROOT, "tools")]
-    cmd = [micropython(), "-X", "heapsize=" + HEAP, os.path.join(ROOT, "tools", "mp_harness.py"),
-           name] + paths
+    paths = [BUILD]
+    cmd = [micropython(), "-X", "heapsize=%d" % (DATA_HEAP + CODE_ROOM),
+           os.path.join(ROOT, "tools", "mp_harness.py"), name, str(DATA_HEAP)] + paths
     try:
         out = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=FILE_TIMEOUT_S)
         text, code = out.stdout + out.stderr, out.returncode
     except subprocess.TimeoutExpired as e:
         text, code = (e.stdout or b"").decode() + "\nTIMEOUT after %d s" % FILE_TIMEOUT_S, -1
-    counts = {"PASS": 0, "FAIL": 0, "SKIP": 0}
+    counts = {"PASS": 0, "FAIL": 0, "SKIP": 0, "HEAP": ""}
     for line in text.splitlines():
+        if line.startswith("HEAP "):
+            counts["HEAP"] = line[5:]
         word = line.split(" ", 1)[0]
-        if word in counts:
+        if word in ("PASS", "FAIL", "SKIP"):
             counts[word] += 1
-    if code != 0 or (not any(counts.values())):
+    if code != 0 or not (counts["PASS"] or counts["FAIL"] or counts["SKIP"]):
         counts["FAIL"] += 1  # the module itself crashed, timed out or ran nothing
     return counts, text
 
@@ -65,6 +87,7 @@ def run_module(path, env):
 def main():
     files = sorted(f for f in os.listdir(TESTS) if f.startswith("test_") and f.endswith(".py"))
     totals = {"PASS": 0, "FAIL": 0, "SKIP": 0}
+    precompile()
     with tempfile.TemporaryDirectory() as tmp:
         sock_path = os.path.join(tmp, "wincsim.sock")
         server = start_server(sock_path)
@@ -74,20 +97,20 @@ def main():
                 path = os.path.join(TESTS, f)
                 reason = opt_out(path)
                 if reason:
-                    print("%-34s skipped module (%s)" % (f, reason))
+                    print("%-26s skipped module (%s)" % (f, reason))
                     continue
                 counts, text = run_module(path, env)
                 for k in totals:
                     totals[k] += counts[k]
-                print("%-34s %d passed, %d failed, %d skipped" % (
-                    f, counts["PASS"], counts["FAIL"], counts["SKIP"]))
+                print("%-26s %2d passed, %d failed, %d skipped   %s" % (
+                    f, counts["PASS"], counts["FAIL"], counts["SKIP"], counts["HEAP"]))
                 if counts["FAIL"]:
                     print(text)
         finally:
             server.terminate()
             server.wait(10)
-    print("micropython -X heapsize=%s: %d passed, %d failed, %d skipped" % (
-        HEAP, totals["PASS"], totals["FAIL"], totals["SKIP"]))
+    print("micropython, %d KB heap for data: %d passed, %d failed, %d skipped" % (
+        DATA_HEAP // 1024, totals["PASS"], totals["FAIL"], totals["SKIP"]))
     return 1 if totals["FAIL"] else 0
 
 

@@ -14,16 +14,20 @@ def mpy_cross():
     return exe if os.path.exists(exe) else "mpy-cross"
 
 
-def compile_all():
-    """{module file: .mpy size}; raises SystemExit listing every module mpy-cross rejects."""
-    os.makedirs(OUT, exist_ok=True)
+def compile_all(out=OUT):
+    """{module file: .mpy size} of lib/winc compiled into out; SystemExit on any rejection."""
+    return compile_dir(PACKAGE, out, [n for n in os.listdir(PACKAGE) if n.endswith(".py")],
+                       "winc/")
+
+
+def compile_dir(src, out, names, prefix=""):
+    """Compile src/<name> for each name into out/<name>.mpy; SystemExit listing every error."""
+    os.makedirs(out, exist_ok=True)
     sizes, errors = {}, []
-    for name in sorted(os.listdir(PACKAGE)):
-        if not name.endswith(".py"):
-            continue
-        target = os.path.join(OUT, name[:-3] + ".mpy")
-        run = subprocess.run([mpy_cross(), "-o", target, "-s", "winc/" + name,
-                              os.path.join(PACKAGE, name)], capture_output=True, text=True)
+    for name in sorted(names):
+        target = os.path.join(out, name[:-3] + ".mpy")
+        run = subprocess.run([mpy_cross(), "-o", target, "-s", prefix + name,
+                              os.path.join(src, name)], capture_output=True, text=True)
         if run.returncode:
             errors.append("%s: %s" % (name, (run.stderr or run.stdout).strip()))
         else:

@@ -25,6 +25,13 @@ _UP = const(2)
 _FAILED = const(3)  # the link failed: init() again
 
 
+def _name(table, ident):
+    """Name of a command or status for an error message; the tables load only when needed."""
+    from . import _names
+
+    return _names.name(getattr(_names, table), ident)
+
+
 class Command:
     """One module command: ID, parameters (type code, value, ...) and what to do with replies.
 
@@ -142,15 +149,15 @@ class Device:
     def wait(self, cmd, timeout_ms=CALL_TIMEOUT_MS):
         """Pump until cmd has its STATUS; ETIMEDOUT past timeout_ms, EAGAIN inside a callback."""
         if cmd.status == PENDING and self._busy:
-            raise OSError(_EAGAIN)  # a handler cannot wait for the module it is handling
+            raise OSError(_EAGAIN, "cannot wait inside a handler")  # it would wait for itself
         deadline = ticks_add(ticks_ms(), timeout_ms)
         while cmd.status == PENDING:
             left = ticks_diff(deadline, ticks_ms())
             if left <= 0:
-                raise OSError(_ETIMEDOUT)
+                raise OSError(_ETIMEDOUT, _name("COMMANDS", cmd.id))
             self.pump(left)
         if cmd.status < 0:
-            raise OSError(-cmd.status)
+            raise OSError(-cmd.status, _name("COMMANDS", cmd.id))
 
     def call(self, cmd_id, params=(), timeout_ms=CALL_TIMEOUT_MS):
         """Run one command to completion; its RSPs as lists of values. OSError on error status."""
@@ -165,8 +172,8 @@ class Device:
     @staticmethod
     def error(cmd):
         """OSError(EIO) naming the command and the module status it failed with."""
-        return OSError(_EIO, "%s: %s" % (_ids.name(_ids.COMMANDS, cmd.id),
-                                         _ids.name(_ids.STATUSES, cmd.status)))
+        return OSError(_EIO, "%s: %s" % (_name("COMMANDS", cmd.id),
+                                         _name("STATUSES", cmd.status)))
 
     # ---- events --------------------------------------------------------------------------------
 
