@@ -102,6 +102,16 @@ class Device:
         self._state = _UP
         return self._info
 
+    @property
+    def busy(self):
+        """True while the device runs an operation or a handler: waiting would deadlock."""
+        return self._busy
+
+    def poll_events(self):
+        """Pump once if the module has something to say (cheap when INT is idle); never waits."""
+        if not self._busy and self._state == _UP and self._link.pending():
+            self.pump()
+
     def version(self):
         """(manufacturer, model, firmware) as the module reports them (GMI, GMM, GMR)."""
         if self._info is None:
