@@ -27,15 +27,26 @@ def raises(exc_type, fn, *args, **kwargs):
     raise AssertionError("%s not raised by %r" % (exc_type.__name__, fn))
 
 
+_emulators = []
+
+
 def emulator(**options):
-    """A WINCS02 emulator: in process under CPython, the wincsim server under MicroPython."""
+    """A WINCS02 emulator: in process under CPython, the wincsim server under MicroPython.
+
+    Making one closes the one before: its host sockets (ports) are released at once.
+    """
+    while _emulators:
+        _emulators.pop().close()
     if MICROPYTHON:
         from wincsim import remote
 
-        return remote.connect(**options)
-    from wincsim import Module
+        emu = remote.connect(**options)
+    else:
+        from wincsim import Module
 
-    return Module(**options)
+        emu = Module(**options)
+    _emulators.append(emu)
+    return emu
 
 
 def device(emu, irq=True, reset=True, rx_buf=2048, tx_buf=1024, **kwargs):

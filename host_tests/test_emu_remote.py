@@ -2,6 +2,7 @@
 # cpython only: starts the server in a subprocess and runs the micropython binary
 
 import os
+import socket
 import subprocess
 import sys
 import tempfile
@@ -100,6 +101,43 @@ def test_remote_resets_and_pins(server):
         emu.cs.off()
         assert emu.cs() == 0 and emu.spi.read(70000) == b"\xff" * 70000  # chunked
         emu.cs.on()
+
+
+def test_remote_sockets_dns_and_their_controls(server):
+    peer = socket.socket()
+    peer.settimeout(5)
+    peer.bind(("127.0.0.1", 0))
+    peer.listen(1)
+    with remote.connect(server) as emu:
+        host = Host(emu)
+        host.init()
+        host.drain()
+        emu.dns("peer.test", ["127.0.0.1"])
+        emu.dns_error("bad.test", "DNS_TIMEOUT")
+        emu.dns_delay(0)
+        emu.next_sock_id(7)
+        emu.hold("SOCKIND", sock=7)
+        assert host.call(_ids.SOCKO, 1, ("U1", 2), ("U1", 4)) == ([[7]], _ids.OK)
+        assert host.call(_ids.SOCKBR, 2, ("U2", 7), ("STR", "peer.test"),
+                         ("U2", peer.getsockname()[1])) == ([], _ids.OK)
+        conn, _ = peer.accept()
+        assert emu.irq.wait(200) is False  # SOCKIND is held
+        emu.release()
+        assert emu.irq.wait(5000) is True
+        host.drain()
+        assert host.inbox[-1].rsp_id == _ids.AEC_SOCKIND
+        conn.sendall(b"data")
+        assert emu.irq.wait(5000) is True  # the server's 'i' op waits on the host socket
+        host.drain()
+        assert host.inbox[-1].values() == [7, 4]
+        emu.tx_stall(7, "SOCKET_NOT_READY")
+        assert host.call(_ids.SOCKWR, 3, ("U2", 7), ("U2", 1), ("I4", 0),
+                         ("BA", b"x")) == ([], 0x0E0C)
+        assert emu.counters() == {"7": {"pushed": 0, "credited": 0, "written": 0,
+                                        "received": 4}}  # JSON: ids as strings
+        assert emu.counters(7)["received"] == 4
+        conn.close()
+    peer.close()
 
 
 def test_each_connection_gets_its_own_module(server):

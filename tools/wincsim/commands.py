@@ -26,6 +26,7 @@ class Reply:
     def __init__(self):
         self.responses = []  # element lists, one per RSP, in order
         self.after_status = []  # callables run once the host has read the STATUS
+        self.sock = None  # the socket id the command concerns, for hold(kind, sock)
 
     def rsp(self, *elements):
         if len(elements) > MAX_RSP_ELEMENTS:

@@ -6,8 +6,6 @@ catch up with time, then acts, then settles INTOUT (running an edge handler if o
 
 import time
 
-_POLL_S = 0.001  # irq.wait() sleeps in steps this small
-
 
 class Pin:
     """What the faces share with machine.Pin: value([v]), pin([v]), on(), off(), init()."""
@@ -92,7 +90,11 @@ class Interrupt(Pin):
         return self
 
     def wait(self, timeout_ms):
-        """True as soon as INTOUT is asserted, False after timeout_ms."""
+        """True as soon as INTOUT is asserted, False after timeout_ms.
+
+        In between the module blocks in select() on its host sockets, so a peer's data,
+        connection or close raises INTOUT without any busy polling.
+        """
         deadline = time.monotonic() + timeout_ms / 1000
         while True:
             self._module._service()
@@ -101,7 +103,7 @@ class Interrupt(Pin):
             left = deadline - time.monotonic()
             if left <= 0:
                 return False
-            time.sleep(min(left, _POLL_S))
+            self._module._idle(left)
 
     def edge(self, level):
         """Called by the module when INTOUT changes; runs the handler for wanted edges."""

@@ -23,6 +23,8 @@ FAULTS = {
                  "CMD0 answers R1 `value` and the card stays where it was"),
     "ocr_busy": ({"count": 1},
                  "CMD5 with a non-zero OCR reports the card busy (OCR bit 31 clear)"),
+    "tx_stall": ({"sock": None, "status": _ids.SOCKET_NOT_READY, "count": 1},
+                 "the next SOCKWR/SOCKWRTO of socket `sock` gets `status`; its data is dropped"),
 }
 
 
@@ -51,11 +53,14 @@ class Faults:
     def clear(self):
         self._armed = []
 
-    def take(self, name, cmd=None):
-        """The settings of the oldest armed `name` fault matching `cmd`, consuming one firing."""
+    def take(self, name, cmd=None, sock=None):
+        """The settings of the oldest armed `name` fault matching `cmd` and `sock` (a socket
+        id; faults armed without one match any), consuming one firing."""
         for entry in self._armed:
             fault, settings = entry
             if fault != name or settings.get("cmd") not in (None, cmd):
+                continue
+            if settings.get("sock") not in (None, sock):
                 continue
             if settings["count"] is not None:
                 settings["count"] -= 1

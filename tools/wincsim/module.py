@@ -1,6 +1,7 @@
 """emulator: the WINCS02 model: SDIO slave + mailbox + command table, with its control methods.
 
-Time is read lazily (no threads): every face or control call first runs what became due.
+Time is read lazily (no threads): every face or control call first runs what became due, host
+sockets included (polled with a zero timeout); the INT-pin wait blocks on them.
 """
 
 import logging
@@ -8,18 +9,23 @@ import time
 
 from winc import _ids
 
-from . import codec, faces, system
+from . import codec, dns, faces, sockets, system
 from .commands import CommandError, Reply
 from .faults import Faults
+from .holds import Holds
+from .hostio import HostIO
 from .mailbox import MSG_FROM_ARM, Mailbox
 from .names import aec_id, command_name
 from .sdio import READY, SdioSlave
 
 _log = logging.getLogger("wincsim")
 
-# Feature modules, each with OPTIONS, boot(module), COMMANDS and optionally shutdown(module).
-# Later features (sockets, DNS, Wi-Fi) join this tuple; their tables merge in order.
-FEATURES = (system,)
+# Feature modules, each with OPTIONS and COMMANDS, and optionally check_options(options),
+# setup(module) (once, for state that outlives boots in module.env), boot(module) (fresh state
+# in module.state after every boot) and shutdown(module). Their tables merge in order.
+FEATURES = (system, sockets, dns)
+
+_MAX_IDLE_S = 0.02  # the INT-pin wait looks at the clock (boot, injections) at least this often
 
 _CORE_OPTIONS = {"boot_ms": 0, "ocr_busy_polls": 0, "tx_credits": 0, "rx_batch": 4,
                  "rx_limit": 2048}
@@ -49,17 +55,28 @@ class Module:
             value = options[name]
             if not isinstance(value, int) or value < low or (high is not None and value > high):
                 raise ValueError("option %s=%r out of range" % (name, value))
+        for feature in FEATURES:
+            check = getattr(feature, "check_options", None)
+            if check is not None:
+                check(options)
         self.options = options
         self._now = clock or time.monotonic
         self.commands = {}  # command id -> handler; per instance, so a test may add one
         for feature in FEATURES:
             self.commands.update(feature.COMMANDS)
         self.state = {}  # per-feature firmware state, rebuilt at every boot
+        self.env = {}  # the emulated surroundings (DNS answers...), kept across boots
+        self.io = HostIO(self._now)  # timers and host sockets of the running firmware
         self._faults = Faults()
         self._log = []
         self._errors = []
         self._mailbox = Mailbox(self._csa_list, self._execute, tx_credits, rx_batch, rx_limit,
                                 self._faults, self._error)
+        self._holds = Holds(self._mailbox.post, self._now, self.io.later)
+        for feature in FEATURES:
+            setup = getattr(feature, "setup", None)
+            if setup is not None:
+                setup(self)
         self._slave = SdioSlave(self._mailbox, self._faults, self._error)
         self.spi = faces.Spi(self)
         self.cs = faces.ChipSelect(self)
@@ -99,18 +116,31 @@ class Module:
             if shutdown is not None and self.state:
                 shutdown(self)
         self.state = {}
+        self.io.clear()  # pending timers (DNS answers, held messages) die with the firmware
+        self._holds.drop()
         self._firmware_up = False
         self._pending_restart = None
 
-    def _tick(self):
-        """Finish a boot that became due."""
-        if self._boot_at is None or self._now() < self._boot_at:
-            return
+    def _tick(self, wait_s=0):
+        """Finish a boot that became due; run the firmware's timers and host-socket work.
+
+        wait_s > 0 (the INT-pin wait only) blocks that long at most for host-socket activity.
+        """
+        if self._boot_at is not None and self._now() >= self._boot_at:
+            self._boot()
+        if self._firmware_up:
+            self.io.poll(wait_s)
+        elif wait_s > 0:
+            time.sleep(wait_s)
+
+    def _boot(self):
         self._boot_at = None
         if self._boot_sdio:
             self._slave.power_on(self.options["ocr_busy_polls"])
         for feature in FEATURES:
-            feature.boot(self)
+            boot = getattr(feature, "boot", None)
+            if boot is not None:
+                boot(self)
         self._firmware_up = True
         # [INFERRED] one BOOT AEC per boot, delivered once the host has enabled interrupts.
         self._mailbox.post(codec.encode_aec(_ids.AEC_BOOT))
@@ -123,11 +153,14 @@ class Module:
             if level:
                 self._power_up(sdio=True)
             else:  # held in reset: everything lost, MISO low, INTOUT released
-                self._shutdown_features()
-                self._boot_at = None
-                self._slave.power_off()
-                self._mailbox.power_off()
+                self._power_off()
         self._settle()
+
+    def _power_off(self):
+        self._shutdown_features()
+        self._boot_at = None
+        self._slave.power_off()
+        self._mailbox.power_off()
 
     def restart(self, sdio=True):
         """Module reset now (watchdog-like); ignored while MCLR holds the module in reset."""
@@ -140,9 +173,13 @@ class Module:
         """Module reset at the next point where no CS frame or SDIO transaction is open."""
         self._pending_restart = sdio  # may be called mid-transfer: _settle() acts on it later
 
-    def _service(self):
-        self._tick()
+    def _service(self, wait_s=0):
+        self._tick(wait_s)
         self._settle()
+
+    def _idle(self, timeout_s):
+        """The INT-pin wait: up to timeout_s for host sockets or timers, then settle INTOUT."""
+        self._service(min(timeout_s, _MAX_IDLE_S))
 
     def _settle(self):
         """Bring deferred work up to date after any interaction, then drive INTOUT."""
@@ -215,8 +252,9 @@ class Module:
                 fn()
             return
         after = reply.after_status
-        self._mailbox.post(codec.encode_status(request.id, request.seq, status),
-                           (lambda: [fn() for fn in after]) if after else None)
+        self._holds.offer(codec.encode_status(request.id, request.seq, status),
+                          (lambda: [fn() for fn in after]) if after else None,
+                          status_of=request.id, sock=reply.sock)
 
     def _run(self, request, reply):
         handler = self.commands.get(request.id)
@@ -235,6 +273,45 @@ class Module:
             reply.after_status[:] = []
             return _ids.ERROR
         return _ids.OK if status is None else status
+
+    # -- what features use -------------------------------------------------------------------
+
+    def post_aec(self, aec, elements=(), sock=None, on_read=None):
+        """Queue an AEC for the host (subject to hold()); on_read runs once the host read it.
+
+        `sock` is the socket id the AEC concerns: hold(kind, sock) matches it, and AECs of one
+        socket never overtake each other.
+        """
+        aec = aec_id(aec)
+        self._holds.offer(codec.encode_aec(aec, elements), on_read, aec=aec, sock=sock)
+
+    def later(self, delay_s, fn):
+        """Run fn() at the first poll delay_s or more from now; dropped by a module reset."""
+        self.io.later(delay_s, fn)
+
+    def now(self):
+        """The module's clock, in seconds (the `clock` option, time.monotonic by default)."""
+        return self._now()
+
+    def take_fault(self, name, cmd=None, sock=None):
+        """The settings of an armed fault matching cmd/sock, consuming one firing; else None."""
+        return self._faults.take(name, cmd, sock)
+
+    # -- life cycle ----------------------------------------------------------------------------
+
+    def close(self):
+        """Power the module off for good: every host socket is closed, timers are dropped."""
+        if self.__dict__.get("_slave") is not None:  # construction may have failed half-way
+            self._power_off()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __del__(self):
+        self.close()
 
     # -- control methods (the same names work through wincsim.remote) -------------------------
 
@@ -266,9 +343,9 @@ class Module:
     # interaction, so several injections in a row can share one RX_REQ.
 
     def inject(self, aec, *elements):
-        """Queue an AEC (name or id) with elements given as (code, value)."""
+        """Queue an AEC (name or id) with elements given as (code, value); hold() applies."""
         self._tick()
-        self._mailbox.post(codec.encode_aec(aec_id(aec), elements))
+        self.post_aec(aec, elements)
 
     def inject_raw(self, data):
         """Queue raw bytes as one outbound message, zero-padded to a multiple of 4."""
@@ -293,3 +370,60 @@ class Module:
         """Mailbox counts (event, INT_ID, announced/granted commands, outbox, FIFO bytes)."""
         self._service()
         return self._mailbox.snapshot()
+
+    def hold(self, kind, sock=None, ms=None):
+        """Hold back every STATUS of command `kind` and every AEC named `kind` until release().
+
+        `kind` is a name ("SOCKBL", "SOCKIND"); SOCKCL and DNSRESOLV name both a command and an
+        AEC, and hold both. With `sock`, only messages about that socket id are held (a
+        command's first parameter; SOCKO's new id). With `ms`, each held message goes out ms
+        after it was produced instead (the rule stays until release()). Held messages keep
+        their order, and later AECs of a socket with a held AEC wait behind it.
+        """
+        self._holds.add(kind, sock, ms)
+
+    def release(self):
+        """Drop every hold() rule; everything held goes to the host now, in original order."""
+        self._holds.release()
+        self._service()
+
+    def tx_stall(self, sock, status, count=1):
+        """The next `count` SOCKWR/SOCKWRTO of socket id `sock` get STATUS `status` (name or
+        code: SOCKET_NOT_READY 0x0E0C, SOCKET_SEQUENCE_ERROR 0x0E0D, SOCKET_SEND_FAILED
+        0x0E08...) and their data is not kept."""
+        self._faults.arm("tx_stall", sock=sock, status=status, count=count)
+
+    def counters(self, sock=None):
+        """Byte counts per socket id since it was opened: {id: {"pushed", "credited", "written",
+        "received"}}, or one socket's dict if `sock` is given (KeyError if it never existed).
+
+        pushed: data bytes sent to the host (SOCKRXT/SOCKRXU and SOCKRD/SOCKRDBUF answers);
+        credited: bytes acknowledged by SOCKC ASYNC_NEXT_SN; written: bytes the module sent
+        to its peer; received: bytes it read from the peer. Closed sockets stay listed until
+        a reset or the id's reuse. Through wincsim.remote the ids arrive as strings (JSON).
+        """
+        self._service()
+        table = self.state.get("sockets")
+        counts = {} if table is None else {sid: dict(c) for sid, c in table.counters.items()}
+        return counts if sock is None else counts[sock]
+
+    def next_sock_id(self, n):
+        """The next socket id handed out (SOCKO or an accepted connection) is n, or the first
+        free one after it; ids count on from there. Kept across resets until used."""
+        if not isinstance(n, int) or not 1 <= n <= 0xFFFF:
+            raise ValueError("socket id %r (1-65535)" % (n,))
+        self.env["next_sock_id"] = n
+
+    def dns(self, name, addrs):
+        """DNS table entry: `name` answers the loopback addresses `addrs` (strings, A before
+        AAAA for ANY); [] removes the name. ValueError for any non-loopback address. Kept
+        across resets; "localhost" -> ["127.0.0.1", "::1"] by default."""
+        dns.resolver(self).set_answer(name, addrs)
+
+    def dns_error(self, name, status):
+        """Queries for `name` get AEC DNSERR(status) (name or code); None or OK clears."""
+        dns.resolver(self).set_error(name, status)
+
+    def dns_delay(self, ms):
+        """DNSRESOLV answers (AEC DNSRESOLV/DNSERR) follow their STATUS after `ms` ms."""
+        dns.resolver(self).set_delay(ms)

@@ -20,7 +20,8 @@ _CHUNK = 0xFFFF  # the u16 count of one transfer op
 # Control methods answered by the server's Module (Module itself has the same).
 CONTROL = ("configure", "bus_counts", "clear_bus_counts", "log", "log_detail", "clear_log",
            "errors", "inject", "inject_raw", "reset", "answer", "fault", "clear_faults",
-           "mailbox_state")
+           "mailbox_state", "hold", "release", "tx_stall", "counters", "next_sock_id", "dns",
+           "dns_error", "dns_delay")
 _ERRORS = {"ValueError": ValueError, "TypeError": TypeError, "KeyError": KeyError,
            "OSError": OSError}
 

@@ -43,6 +43,11 @@ class Session(socketserver.StreamRequestHandler):
             self._module = Module()
         return self._module
 
+    def finish(self):
+        if self._module is not None:
+            self._module.close()  # its host sockets close with the connection
+        super().finish()
+
     def handle(self):
         try:
             while True:
@@ -119,7 +124,10 @@ class Session(socketserver.StreamRequestHandler):
         if method not in CONTROL:
             raise ValueError("unknown control method %r" % method)
         if method == "configure":
-            self._module = Module(**kwargs)
+            module = Module(**kwargs)
+            if self._module is not None:
+                self._module.close()
+            self._module = module
             return None
         return getattr(self.module, method)(*args, **kwargs)
 

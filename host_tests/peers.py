@@ -1,0 +1,152 @@
+"""Real host peers on loopback for the socket tests (CPython): echo servers, clients, senders.
+
+Each peer runs in a daemon thread on 127.0.0.1 (or ::1) and an ephemeral port; `close()` stops
+it. Nothing here ever binds or connects outside 127.0.0.0/8 and ::1.
+"""
+
+import hashlib
+import socket
+import threading
+
+
+class TcpEcho:
+    """Echoes every byte on every connection, one thread each; `port`. A context manager."""
+
+    def __init__(self, host="127.0.0.1"):
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        self._server = socket.socket(family, socket.SOCK_STREAM)
+        self._server.bind((host, 0))
+        self._server.listen(16)
+        self.port = self._server.getsockname()[1]
+        self._conns = []
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+        self._thread.start()
+
+    def _accept(self):
+        while True:
+            try:
+                conn, _ = self._server.accept()
+            except OSError:
+                return  # closed
+            self._conns.append(conn)
+            threading.Thread(target=self._echo, args=(conn,), daemon=True).start()
+
+    @staticmethod
+    def _echo(conn):
+        with conn:
+            try:
+                while True:
+                    data = conn.recv(65536)
+                    if not data:
+                        return
+                    conn.sendall(data)
+            except OSError:
+                return
+
+    def close(self):
+        for sock in [self._server] + self._conns:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)  # wakes the threads blocked in accept/recv
+            except OSError:
+                pass
+        self._server.close()
+        self._thread.join(5)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+class TcpSource:
+    """Sends `size` pseudo-random bytes to each connection, then closes; `digest` is SHA-256."""
+
+    def __init__(self, size):
+        self.data = _pattern(size)
+        self.digest = hashlib.sha256(self.data).hexdigest()
+        self._server = socket.socket()
+        self._server.bind(("127.0.0.1", 0))
+        self._server.listen(4)
+        self.port = self._server.getsockname()[1]
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self):
+        try:
+            conn, _ = self._server.accept()
+        except OSError:
+            return
+        with conn:
+            conn.sendall(self.data)
+
+    def close(self):
+        self._server.close()
+
+
+class TcpSink:
+    """Reads each connection to EOF; `result()` waits and returns (byte count, SHA-256)."""
+
+    def __init__(self):
+        self._server = socket.socket()
+        self._server.bind(("127.0.0.1", 0))
+        self._server.listen(4)
+        self.port = self._server.getsockname()[1]
+        self._done = threading.Event()
+        self._hash = hashlib.sha256()
+        self.count = 0
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self):
+        try:
+            conn, _ = self._server.accept()
+        except OSError:
+            return
+        with conn:
+            while True:
+                data = conn.recv(65536)
+                if not data:
+                    break
+                self.count += len(data)
+                self._hash.update(data)
+        self._done.set()
+
+    def result(self, timeout=30):
+        assert self._done.wait(timeout), "sink never saw EOF"
+        return self.count, self._hash.hexdigest()
+
+    def close(self):
+        self._server.close()
+
+
+class UdpEcho:
+    """Sends every datagram back to its sender; `port`, `seen` (list of (data, addr))."""
+
+    def __init__(self, host="127.0.0.1"):
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        self.sock = socket.socket(family, socket.SOCK_DGRAM)
+        self.sock.bind((host, 0))
+        self.port = self.sock.getsockname()[1]
+        self.seen = []
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self):
+        while True:
+            try:
+                data, addr = self.sock.recvfrom(65536)
+            except OSError:
+                return
+            self.seen.append((data, addr))
+            self.sock.sendto(data, addr)
+
+    def close(self):
+        self.sock.close()
+
+
+def _pattern(size):
+    """Deterministic bytes that are not periodic within a 64 KiB window."""
+    out = bytearray()
+    block = 0
+    while len(out) < size:
+        out += hashlib.sha256(block.to_bytes(4, "big")).digest()
+        block += 1
+    return bytes(out[:size])
