@@ -331,3 +331,33 @@ def test_pin_interrupt_schedules_a_pump():
         assert seen == [9]
     finally:
         winc.device.schedule = saved
+
+
+class _Cut(BaseException):
+    """Stands for Ctrl-C arriving in the middle of an SPI frame."""
+
+
+def test_an_exception_mid_frame_leaves_cs_high_and_init_recovers():
+    emu = emulator()
+    cut = [0]
+
+    class Spi:  # the emulator's bus, cut short once on request
+        def write_readinto(self, tx, rx):
+            if cut[0]:
+                cut[0] = 0
+                raise _Cut()
+            emu.spi.write_readinto(tx, rx)
+
+        def write(self, tx):
+            emu.spi.write(tx)
+
+        def readinto(self, rx, value=0xFF):
+            emu.spi.readinto(rx, value)
+
+    dev = winc.WINCS02(Spi(), emu.cs, emu.reset, emu.irq, rx_buf=2048, tx_buf=1024)
+    dev.init(5000)
+    cut[0] = 1
+    raises(_Cut, dev.call, _ids.GMR)
+    assert emu.cs.value() == 1
+    dev.init(5000)
+    assert dev.call(_ids.GMM) == [[b"WINCS02"]]

@@ -34,26 +34,25 @@ class MachineBus:
         self.has_reset = reset is not None
         self._cs(1)
 
+    # No try/finally in the frame methods: in MicroPython it moves the call's frame to the heap
+    # (an allocation per frame). Device raises CS with idle() when an exception cuts a frame.
     def transfer(self, tx, rx):
         self._cs(0)
-        try:
-            self._spi.write_readinto(tx, rx)
-        finally:
-            self._cs(1)
+        self._spi.write_readinto(tx, rx)
+        self._cs(1)
 
     def write(self, tx):
         self._cs(0)
-        try:
-            self._spi.write(tx)
-        finally:
-            self._cs(1)
+        self._spi.write(tx)
+        self._cs(1)
 
     def read(self, rx):
         self._cs(0)
-        try:
-            self._spi.readinto(rx, 0xFF)
-        finally:
-            self._cs(1)
+        self._spi.readinto(rx, 0xFF)
+        self._cs(1)
+
+    def idle(self):
+        self._cs(1)
 
     def set_reset(self, level):
         self._reset.value(level)
@@ -107,6 +106,9 @@ class BusioBus:
     def read(self, rx):
         with self._dev as spi:
             spi.readinto(rx, write_value=0xFF)
+
+    def idle(self):
+        pass  # SPIDevice raises CS itself when a transfer fails
 
     def set_reset(self, level):
         self._reset.value = bool(level)

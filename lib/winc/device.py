@@ -95,6 +95,10 @@ class Device:
             self._link.init(timeout_ms)
         except BusError:
             self._state = _FAILED
+            self._link.idle()
+            raise
+        except BaseException:  # e.g. Ctrl-C mid-frame: leave CS high, the link in step
+            self._link.idle()
             raise
         finally:
             self._leave()
@@ -153,6 +157,9 @@ class Device:
             self._busy = True
             try:
                 self._kick()
+            except BaseException:
+                self._link.idle()
+                raise
             finally:
                 self._leave()
 
@@ -211,6 +218,9 @@ class Device:
         self._busy = True
         try:
             return self._pump(timeout_ms)
+        except BaseException:
+            self._link.idle()
+            raise
         finally:
             self._leave()
 

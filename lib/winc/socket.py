@@ -797,11 +797,17 @@ class socket(IOBase):
             self._read_more()
 
     def _ack(self):
-        """Tell the module the new window base: batched, at most one SOCKC in flight (§8.11.5)."""
+        """Tell the module the new window base: batched, at most one SOCKC in flight (§8.11.5).
+
+        Sent once half the window (or all but one frame of it) is consumed: the module keeps
+        at least that much room to push into meanwhile, so it never stalls, and a bulk receive
+        costs one SOCKC per half window instead of one per frame.
+        """
         if self._ack_busy or self._st >= _CLOSED:
             return
         unacked = (self._next_sn - self._acked) & 0xFFFF
-        if not unacked or (self._rx_len and unacked < self._rxsize // 4):
+        frame = _PUSH_FRAME[0 if self.type == SOCK_STREAM else 1]
+        if unacked < max(1, min(self._rxsize // 2, self._rxsize - frame)):
             return
         self._ack_busy = True
         self._acked = self._next_sn

@@ -123,6 +123,10 @@ class SpiLink:
         word[3] = _TX_REQ
         self._write(sdio.F1_HOST_GP, None, word, 0, 4, True)
 
+    def idle(self):
+        """End any frame an exception cut short (CS high), so the next one starts clean."""
+        self._bus.idle()
+
     def abandon(self):
         """Forget the burst in flight (after a module reset)."""
         self._frags = 0
