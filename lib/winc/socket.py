@@ -84,6 +84,7 @@ _EAFNOSUPPORT = const(97)
 _EADDRINUSE = const(98)
 _ECONNABORTED = const(103)
 _ECONNRESET = const(104)
+_ENOBUFS = const(105)
 _EISCONN = const(106)
 _ENOTCONN = const(107)
 _ETIMEDOUT = const(110)
@@ -733,8 +734,14 @@ class socket(IOBase):
             self._buffers()
         size = self._rxsize
         if n > size - self._rx_len:
+            # Only simple push mode (no window) can get here. A datagram may be lost; a hole
+            # in a stream may not go unnoticed: the socket fails with ENOBUFS instead.
             self._stack.dev._on_drop("socket %d: %d bytes overflow the receive ring" % (
                 self._id, n))
+            if self.type == SOCK_STREAM and not self._err:
+                self._err = _ENOBUFS
+                _emit(self, EVENT_ERROR, STATUS_ERROR)
+                self._notify()
             return
         src = memoryview(msg.buf)
         p = msg.offset(i)
