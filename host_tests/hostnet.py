@@ -28,10 +28,14 @@ def _port():
     return _next_port[0]
 
 
+def _family(ip):
+    return socket.AF_INET6 if ":" in ip else socket.AF_INET
+
+
 def _bound(kind, ip):
     for _ in range(100):
         port = _port()
-        s = socket.socket(socket.AF_INET, kind)
+        s = socket.socket(_family(ip), kind)
         try:
             s.bind(sockaddr(ip, port))
         except OSError:
@@ -42,7 +46,7 @@ def _bound(kind, ip):
 
 
 def listener(ip="127.0.0.1"):
-    """(listening TCP socket, port)."""
+    """(listening TCP socket, port); ip "::1" gives an IPv6 one (as for udp())."""
     s, port = _bound(socket.SOCK_STREAM, ip)
     s.listen(4)
     return s, port
@@ -54,10 +58,19 @@ def udp(ip="127.0.0.1"):
 
 
 def connect(ip, port):
-    s = socket.socket()
+    s = socket.socket(_family(ip), socket.SOCK_STREAM)
     s.settimeout(5)
     s.connect(sockaddr(ip, port))
     return s
+
+
+def client(ip, port):
+    """(TCP socket connected to (ip, port), its local port): the port is chosen here, since
+    MicroPython has no getsockname()."""
+    s, local = _bound(socket.SOCK_STREAM, ip)
+    s.settimeout(5)
+    s.connect(sockaddr(ip, port))
+    return s, local
 
 
 def pumped(dev, fn, *args):

@@ -111,7 +111,8 @@ _DNS_TIMEOUT_MS = const(10000)
 _TCP_CHUNK = (1460, 1440)  # SOCKWR payload to an IPv4 / IPv6 peer (§8.2)
 _UDP_MAX = (1472, 1452)
 _PUSH_FRAME = (1498, 1490, 1478)  # SOCKC 102: TCP, UDP/IPv4, UDP/IPv6 (§8.2)
-_WRITES_IN_FLIGHT = const(2)
+_WRITES_IN_FLIGHT = const(2)  # TCP: SOCKWR commands awaiting their STATUS
+_UDP_IN_FLIGHT = const(4)  # UDP: datagrams handed over and not yet accepted (the "descriptors")
 _EPHEMERAL = const(49152)
 
 _STATUS_NOT_READY = const(0x0E0C)
@@ -1005,7 +1006,7 @@ class socket(IOBase):
             err, self._err = self._err, 0
             raise _error(err)
         self._buffers()
-        self._wait(lambda: self._tx_cmds < _WRITES_IN_FLIGHT + 2 or self._st >= _CLOSED)
+        self._wait(lambda: self._tx_cmds < _UDP_IN_FLIGHT or self._st >= _CLOSED)
         self._check()
         a_type, a_value = self._addr_param(packed)
         seq = (self._tx_seq + self._tx_flight) & 0xFFFF
@@ -1149,7 +1150,7 @@ class socket(IOBase):
         if self._rx_len or self._hup or self._children:
             ready |= POLLIN
         if self.type == SOCK_DGRAM:
-            if st != _OPENING:
+            if st != _OPENING and self._tx_cmds < _UDP_IN_FLIGHT:
                 ready |= POLLOUT
         elif st == _CONNECTED and self._tx_len < self._txsize:
             ready |= POLLOUT
@@ -1204,6 +1205,9 @@ def getaddrinfo_nb(host, port, af=0, type=0, proto=0, flags=0, *, dev=None):
             raise
         raise _error(EAI_AGAIN)
     if query[0] != host or query[1] != record:
+        if query[2] or query[3]:  # answered, but nobody came back for it: not in flight
+            stack.dns = None
+            return getaddrinfo_nb(host, port, af, type, proto, flags, dev=dev)
         raise _error(EAI_AGAIN)  # one query at a time: the other name goes first
     if query[2]:
         stack.dns = None
@@ -1227,12 +1231,18 @@ def _on_dns_status(stack, query, cmd):
 def getaddrinfo(host, port, af=0, type=0, proto=0, flags=0, *, dev=None):
     """[(af, type, proto, '', (ip, port)), ...]; waits for the module's DNS answer (C.9)."""
     deadline = ticks_add(ticks_ms(), _DNS_TIMEOUT_MS)
+    waiting = None  # the query in flight while this call waits
     while True:
+        if (waiting is not None and _stack(dev).dns is not waiting and not waiting[2]
+                and waiting[3] <= 0):
+            # It vanished unanswered: a module reset dropped it (C.12). No new query.
+            raise _error(-waiting[3] if waiting[3] else _ECONNABORTED)
         try:
             return getaddrinfo_nb(host, port, af, type, proto, flags, dev=dev)
         except OSError as e:
             if e.errno != EAI_AGAIN:
                 raise
+        waiting = _stack(dev).dns
         device = _stack(dev).dev
         left = ticks_diff(deadline, ticks_ms())
         if left <= 0:
