@@ -150,3 +150,36 @@ def _pattern(size):
         out += hashlib.sha256(block.to_bytes(4, "big")).digest()
         block += 1
     return bytes(out[:size])
+
+
+class HttpServer:
+    """http.server on loopback serving GET /<n> as n deterministic bytes; `port`, close()."""
+
+    def __init__(self):
+        import http.server
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_GET(self):  # noqa: N802 (http.server's naming)
+                body = _pattern(int(self.path.strip("/") or 0))
+                self.send_response(200)
+                self.send_header("Content-Type", "application/octet-stream")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self._server.server_address[1]
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+
+    @staticmethod
+    def body(n):
+        return _pattern(n)
+
+    def close(self):
+        self._server.shutdown()
+        self._server.server_close()
