@@ -448,8 +448,8 @@ class socket(IOBase):
             self._stack.by_id.pop(self._id, None)
 
     def _on_closed(self, cmd):
-        if cmd.status < 0:
-            return  # a module reset got there first and already said CLOSE
+        if cmd.status < 0 and self._id:
+            return  # a module reset got there first and already said CLOSE (shutdown: id 0)
         if self._stack.by_id.get(self._id) is self:
             del self._stack.by_id[self._id]
         self._rx = self._tx = None
@@ -708,7 +708,10 @@ class socket(IOBase):
             self._st = _OPEN
             self._hup = True
             self._peer = None
-            self._stack.submit(Command(_ids.SOCKCL, (tlv.U2, self._id)))
+            sid = self._id
+            self._stack.by_id.pop(sid, None)
+            self._id = 0  # the module frees the id at SOCKCL: close() sends no second one
+            self._stack.submit(Command(_ids.SOCKCL, (tlv.U2, sid), None, self._on_closed))
 
     # ---- receiving -------------------------------------------------------------------------
 
@@ -929,9 +932,10 @@ class socket(IOBase):
         while sent < len(view):
             sent += self.send(view[sent:])
 
-    def write(self, data):
+    def write(self, data, n=None):
+        """Stream write: the count sent, or None when it would block; n limits len(data)."""
         try:
-            return self.send(data)
+            return self.send(data if n is None else memoryview(data)[:n])
         except OSError as e:
             if e.errno == _EAGAIN:
                 return None
@@ -1039,14 +1043,20 @@ class socket(IOBase):
     # ---- stream protocol -------------------------------------------------------------------
 
     def read(self, n=-1):
-        if n is None or n < 0:
-            chunks = []
-            while True:
-                chunk = self.recv(self._rxsize)
-                if not chunk:
-                    return b"".join(chunks)
-                chunks.append(chunk)
-        return self.recv(n)
+        """Stream read: None when it would block (MicroPython streams, asyncio), b'' at EOF."""
+        if n is not None and n >= 0:
+            try:
+                return self.recv(n)
+            except OSError as e:
+                if e.errno == _EAGAIN:
+                    return None
+                raise
+        chunks = []
+        while True:
+            chunk = self.read(self._rxsize)
+            if not chunk:  # EOF, or None: would block, so what came so far
+                return b"".join(chunks) if chunks or chunk is not None else None
+            chunks.append(chunk)
 
     def readinto(self, buf, nbytes=0):
         try:
@@ -1059,7 +1069,14 @@ class socket(IOBase):
     def readline(self):
         line = bytearray()
         one = bytearray(1)
-        while self.recv_into(one, 1):
+        while True:
+            try:
+                if not self.recv_into(one, 1):
+                    break
+            except OSError as e:
+                if e.errno != _EAGAIN:
+                    raise
+                return bytes(line) if line else None  # would block: keep the partial line
             line += one
             if one[0] == 10:
                 break
@@ -1144,8 +1161,9 @@ class socket(IOBase):
         wanted = mask & (POLLIN | POLLOUT)
         if st == _DEAD:
             return POLLERR | POLLHUP | wanted
+        hup = self._hup or (self.type == SOCK_STREAM and st == _OPEN)
         if self._err:
-            return POLLERR | wanted
+            return POLLERR | wanted | (POLLHUP if hup else 0)
         ready = 0
         if self._rx_len or self._hup or self._children:
             ready |= POLLIN
@@ -1155,7 +1173,7 @@ class socket(IOBase):
         elif st == _CONNECTED and self._tx_len < self._txsize:
             ready |= POLLOUT
         ready &= mask
-        if self._hup or (self.type == SOCK_STREAM and st == _OPEN):
+        if hup:
             ready |= POLLHUP
         return ready
 
