@@ -6,27 +6,13 @@ host peers are needed, so this module runs under CPython and under MicroPython a
 
 import time
 
-from support import MICROPYTHON, device, emulator, raises, skip
+from sockrig import Net
+from support import MICROPYTHON, raises, skip
 
 from winc import socket as ws
 
 ECONNABORTED, ETIMEDOUT = 103, 110
 DNS_TIMEOUT, ERROR = 0x0501, 0x0001
-
-
-class Net:
-    """An initialised device on a fresh emulator, with every socket event recorded."""
-
-    def __init__(self):
-        self.emu = emulator()
-        self.dev = device(self.emu, rx_buf=4096, tx_buf=2048)
-        self.dev.init(5000)
-        self.events = []
-        ws.set_event_callback(lambda ctx, s, ev, st: self.events.append((s, ev, st)))
-
-    def sent(self, name):
-        """Parameters of every command `name` the driver sent, in order."""
-        return [params for cmd, params in self.emu.log() if cmd == name]
 
 
 def test_DN_01_a_name_resolves_to_one_stream_entry():

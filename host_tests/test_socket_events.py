@@ -1,7 +1,7 @@
 """winc.socket events, module reset and poll over the emulated module and loopback peers.
 
 Case ids are those of the conformance plan (../shared/spec/conformance-plan.md, groups EV, RS,
-PL); the socket, TCP and data-path groups are in test_socket_tcp.py, whose Net helper this uses.
+PL); the socket, TCP and data-path groups are in test_socket_tcp.py, whose helpers this uses.
 """
 # cpython only: the peers are host threads and the resets are timed by the in-process emulator
 
@@ -9,6 +9,7 @@ import threading
 import time
 
 import peers
+from sockrig import Net
 from support import raises
 from test_socket_tcp import (
     CLOSE,
@@ -20,12 +21,9 @@ from test_socket_tcp import (
     OK,
     OPEN,
     RECV,
-    Net,
     _connected,
     _errno,
     _pair,
-    _pump_for,
-    _until,
 )
 
 from winc import _ids
@@ -86,9 +84,9 @@ def test_EV_04_a_failing_callback_does_not_stop_the_pump(capsys):
 
     ws.set_event_callback(cb)
     conn.sendall(b"one")
-    _until(net, lambda: seen.count((s, RECV)) == 1)
+    net.pump_until(lambda: seen.count((s, RECV)) == 1)
     conn.sendall(b"two")
-    _until(net, lambda: seen.count((s, RECV)) == 2)
+    net.pump_until(lambda: seen.count((s, RECV)) == 2)
     err = capsys.readouterr().err
     assert err.count("ValueError: callback bug") == 2  # each traceback printed
     assert s.recv(10) == b"onetwo"
@@ -104,7 +102,7 @@ def test_EV_06_readable_callback_option():
     s, conn, server = _pair(net)
     s.setsockopt(ws.SOL_SOCKET, 20, fn)
     conn.sendall(b"data")
-    _until(net, lambda: s in calls)  # data
+    net.pump_until(lambda: s in calls)  # data
     ls = ws.socket()
     ls.bind(("127.0.0.1", 0))
     ls.listen()
@@ -112,17 +110,17 @@ def test_EV_06_readable_callback_option():
     import socket as host
 
     client = host.create_connection(ls.getsockname(), timeout=5)
-    _until(net, lambda: ls in calls)  # a pending connection
+    net.pump_until(lambda: ls in calls)  # a pending connection
     ls.settimeout(5)
     child, _ = ls.accept()
     child.setsockopt(ws.SOL_SOCKET, 20, fn)
     client.close()
-    _until(net, lambda: child in calls)  # EOF
+    net.pump_until(lambda: child in calls)  # EOF
     s.setsockopt(ws.SOL_SOCKET, 20, None)
     del calls[:]
     conn.sendall(b"more")
-    _until(net, lambda: s._rx_len == 8)
-    _pump_for(net, 0.1)
+    net.pump_until(lambda: s._rx_len == 8)
+    net.pump_for(0.1)
     assert s not in calls  # none after removal
     assert s.recv(10) == b"datamore"
     conn.close()
@@ -134,9 +132,9 @@ def test_EV_07_injected_sockerr_is_sticky():
     net = Net()
     s, conn, server = _pair(net)
     conn.sendall(b"queued")
-    _until(net, lambda: s._rx_len == 6)
+    net.pump_until(lambda: s._rx_len == 6)
     net.emu.inject("SOCKERR", ("U2", s._id), ("STATUS", 0x0E08))
-    _until(net, lambda: (ERROR, FAILED) in net.of(s))
+    net.pump_until(lambda: (ERROR, FAILED) in net.of(s))
     assert net.of(s)[-1] == (ERROR, FAILED)
     assert s.ioctl(3, ws.POLLIN) & ws.POLLERR
     assert s.recv(10) == b"queued"  # data first
@@ -154,7 +152,7 @@ def test_RS_01_module_reset_kills_sockets_with_close_error():
     echo = peers.TcpEcho()
     s = _connected(net, echo)
     net.emu.reset(sdio=False)
-    _until(net, lambda: (CLOSE, FAILED) in net.of(s))
+    net.pump_until(lambda: (CLOSE, FAILED) in net.of(s))
     assert net.of(s)[-1] == (CLOSE, FAILED)
     assert raises(OSError, s.recv, 1).errno == ECONNABORTED
     assert s.ioctl(3, ws.POLLIN) & (ws.POLLERR | ws.POLLHUP) == ws.POLLERR | ws.POLLHUP
@@ -232,7 +230,7 @@ def test_RS_03_the_callback_survives_a_reset():
     net = Net()
     old = ws.socket()
     net.emu.reset(sdio=False)
-    _until(net, lambda: (CLOSE, FAILED) in net.of(old))
+    net.pump_until(lambda: (CLOSE, FAILED) in net.of(old))
     s = ws.socket()
     assert net.of(s) == [(OPEN, OK)]
     assert net.of(old)[-1] == (CLOSE, FAILED)
@@ -250,10 +248,10 @@ def test_PL_01_poll_flags_through_the_life_of_a_socket():
     net.emu.hold("SOCKIND", sock=s._id)
     s.setblocking(False)
     assert raises(OSError, s.connect, ("127.0.0.1", echo.port)).errno == EINPROGRESS
-    _pump_for(net, 0.1)
+    net.pump_for(0.1)
     assert s.ioctl(3, both) == 0  # connecting
     net.emu.release()
-    _until(net, lambda: s.ioctl(3, both) != 0)
+    net.pump_until(lambda: s.ioctl(3, both) != 0)
     assert s.ioctl(3, both) == ws.POLLOUT  # connected, idle
     s.close()
     assert s.ioctl(3, both) == ws.POLLNVAL
@@ -297,12 +295,12 @@ def test_PL_04_no_pollout_during_the_tls_handshake():
     t.setsockopt(ws.IPPROTO_TLS, ws.TLS_CONF_IDX, 1)
     t.setblocking(False)
     assert raises(OSError, t.connect, ("127.0.0.1", echo.port)).errno == EINPROGRESS
-    _until(net, lambda: t._local is not None)  # SOCKIND came: the handshake runs
-    _pump_for(net, 0.1)
+    net.pump_until(lambda: t._local is not None)  # SOCKIND came: the handshake runs
+    net.pump_for(0.1)
     assert not t.ioctl(3, ws.POLLIN | ws.POLLOUT) & ws.POLLOUT
     assert (CONNECT, OK) not in net.of(t)
     net.emu.inject("SOCKTLS", ("U2", t._id))
-    _until(net, lambda: t.ioctl(3, ws.POLLOUT) & ws.POLLOUT)
+    net.pump_until(lambda: t.ioctl(3, ws.POLLOUT) & ws.POLLOUT)
     assert net.of(t) == [(OPEN, OK), (CONNECT, OK), (TLS_CONNECT, OK)]
     echo.close()
 
@@ -324,10 +322,10 @@ def test_PL_poll_wakes_when_a_peer_sends_later():
     import socket as host
 
     client = host.create_connection(ls.getsockname(), timeout=5)
-    _until(net, lambda: (ls, CONNECT_REQ, OK) in net.events)
+    net.pump_until(lambda: (ls, CONNECT_REQ, OK) in net.events)
     assert (ls, wselect.POLLIN) in p.poll(0)
     conn.close()
-    _until(net, lambda: (DISCONNECT, OK) in net.of(s))
+    net.pump_until(lambda: (DISCONNECT, OK) in net.of(s))
     assert (s, wselect.POLLIN | wselect.POLLHUP) in p.poll(0)  # EOF wakes readers too
     client.close()
     server.close()

@@ -14,7 +14,8 @@ import time
 
 import hostnet
 import peers
-from support import device, emulator, raises
+from sockrig import Net
+from support import raises
 
 from winc import socket as ws
 
@@ -30,45 +31,11 @@ OK, FAILED = ws.STATUS_OK, ws.STATUS_ERROR
 TICK = 0.002  # deadlines count whole ticks_ms: a timeout may end up to 1 ms early
 
 
-class Net:
-    """An initialised device on a fresh emulator, with every socket event recorded."""
-
-    def __init__(self, **options):
-        self.emu = emulator(**options)
-        self.dev = device(self.emu, rx_buf=4096, tx_buf=4096)
-        self.dev.init(5000)
-        self.events = []
-        ws.set_event_callback(self.record)
-
-    def record(self, ctx, sock, event, status):
-        self.events.append((sock, event, status))
-
-    def sent(self, name):
-        """Parameters of every command `name` the driver sent, in order."""
-        return [params for cmd, params in self.emu.log() if cmd == name]
-
-    def of(self, sock):
-        return [(ev, st) for s, ev, st in self.events if s is sock]
-
-
 def _connected(net, server, **kw):
     s = ws.socket(**kw)
     s.settimeout(5)
     s.connect(("127.0.0.1", server.port))
     return s
-
-
-def _until(net, condition, timeout=5):
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "condition never held"
-        net.dev.pump(50)
-
-
-def _pump_for(net, seconds):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        net.dev.pump(20)
 
 
 def _server(backlog=1):
@@ -187,7 +154,7 @@ def test_SK_08_a_closed_socket_is_ebadf_and_pollnval():
                      (s.setsockopt, (ws.SOL_SOCKET, ws.SO_KEEPALIVE, 1)), (s.getpeername, ())):
         assert raises(OSError, op, *args).errno == EBADF, op
     assert s.close() is None  # silent
-    _until(net, lambda: (CLOSE, OK) in net.of(s))
+    net.pump_until(lambda: (CLOSE, OK) in net.of(s))
     net.dev.pump(50)
     assert net.sent("SOCKCL") == [[sid]]
     assert s.ioctl(3, ws.POLLIN | ws.POLLOUT) == ws.POLLNVAL
@@ -255,11 +222,11 @@ def test_TC_02_non_blocking_connect_completes_as_pollout():
     s.setblocking(False)
     net.emu.hold("SOCKIND", sock=s._id)  # so "before SOCKIND" lasts as long as the test likes
     assert raises(OSError, s.connect, ("127.0.0.1", echo.port)).errno == EINPROGRESS
-    _pump_for(net, 0.2)
+    net.pump_for(0.2)
     assert not s.ioctl(3, ws.POLLOUT) & ws.POLLOUT
     assert (CONNECT, OK) not in net.of(s)
     net.emu.release()
-    _until(net, lambda: s.ioctl(3, ws.POLLOUT) & ws.POLLOUT)
+    net.pump_until(lambda: s.ioctl(3, ws.POLLOUT) & ws.POLLOUT)
     assert net.of(s).count((CONNECT, OK)) == 1
     assert raises(OSError, s.connect, ("127.0.0.1", echo.port)).errno == EISCONN
     echo.close()
@@ -298,7 +265,7 @@ def test_TC_06_connect_timeout_leaves_the_attempt_running():
     t0 = time.monotonic()
     assert raises(OSError, s.connect, ("127.0.0.1", echo.port)).errno == ETIMEDOUT
     assert (CONNECT, OK) not in net.of(s)
-    _pump_for(net, 1.5 - (time.monotonic() - t0))
+    net.pump_for(1.5 - (time.monotonic() - t0))
     net.emu.release()
     assert net.of(s) == [(OPEN, OK), (CONNECT, OK)]
     assert raises(OSError, s.connect, ("127.0.0.1", echo.port)).errno == EISCONN
@@ -384,7 +351,7 @@ def test_TS_03_accept_without_pending_connection():
     assert 0.2 - TICK <= time.monotonic() - t0 < 1
     assert not ls.ioctl(3, ws.POLLIN) & ws.POLLIN  # before
     client = host.create_connection(ls.getsockname(), timeout=5)
-    _until(net, lambda: ls.ioctl(3, ws.POLLIN) & ws.POLLIN)  # during
+    net.pump_until(lambda: ls.ioctl(3, ws.POLLIN) & ws.POLLIN)  # during
     assert ls.ioctl(3, ws.POLLIN) == ws.POLLIN
     c, _ = ls.accept()
     assert not ls.ioctl(3, ws.POLLIN) & ws.POLLIN  # after
@@ -402,7 +369,7 @@ def test_TS_04_backlog_of_three_accepted_in_order():
     clients = []
     for _ in range(3):  # one at a time: the order of connection is known
         clients.append(host.create_connection(ls.getsockname(), timeout=5))
-        _until(net, lambda: net.of(ls).count((CONNECT_REQ, OK)) == len(clients))
+        net.pump_until(lambda: net.of(ls).count((CONNECT_REQ, OK)) == len(clients))
     ls.settimeout(5)
     ports = [ls.accept()[1][1] for _ in range(3)]
     assert ports == [c.getsockname()[1] for c in clients]
@@ -444,7 +411,7 @@ def test_TS_07_accept_from_the_event_callback():
 
     ws.set_event_callback(cb)
     client = host.create_connection(ls.getsockname(), timeout=5)
-    _until(net, lambda: got)
+    net.pump_until(lambda: got)
     (child, addr), second = got
     assert addr == client.getsockname()
     assert second == EAGAIN
@@ -464,10 +431,10 @@ def test_TS_09_closing_a_listener_closes_its_unaccepted_children():
     ls.listen(2)
     address = ls.getsockname()
     clients = [host.create_connection(address, timeout=5) for _ in range(2)]
-    _until(net, lambda: net.of(ls).count((CONNECT_REQ, OK)) == 2)
+    net.pump_until(lambda: net.of(ls).count((CONNECT_REQ, OK)) == 2)
     ids = sorted([ls._id] + [c._id for c in ls._children])
     ls.close()
-    _until(net, lambda: len(net.sent("SOCKCL")) == 3)
+    net.pump_until(lambda: len(net.sent("SOCKCL")) == 3)
     assert sorted(p[0] for p in net.sent("SOCKCL")) == ids
     for client in clients:
         assert hostnet.recv_exactly(client, 1, net.dev) == b""  # EOF
@@ -475,7 +442,7 @@ def test_TS_09_closing_a_listener_closes_its_unaccepted_children():
     with host.socket() as late:
         late.settimeout(1)
         assert late.connect_ex(address) != 0  # nobody listens any more
-    _pump_for(net, 0.2)
+    net.pump_for(0.2)
     assert net.of(ls).count((CONNECT_REQ, OK)) == 2
     assert net.of(ls)[-1] == (CLOSE, OK)
 
@@ -507,7 +474,7 @@ def test_BP_05_one_send_goes_out_in_chunks_with_a_send_event_each():
     echo = peers.TcpEcho()
     s = _connected(net, echo, txbuf=8192)
     assert s.send(bytes(range(250)) * 20) == 5000
-    _until(net, lambda: not s._tx_len)  # every SOCKWR acknowledged
+    net.pump_until(lambda: not s._tx_len)  # every SOCKWR acknowledged
     lengths = [p[1] for p in net.sent("SOCKWR") if p[0] == s._id]
     assert sum(lengths) == 5000 and all(n <= 1460 for n in lengths) and len(lengths) >= 4
     assert net.of(s).count((SEND, OK)) == len(lengths)
@@ -533,7 +500,7 @@ def test_BP_07_send_failure_is_sticky_eio():
     s = _connected(net, echo)
     net.emu.tx_stall(s._id, 0x0E08)  # SOCKET_SEND_FAILED
     assert s.send(b"x") == 1
-    _until(net, lambda: (SEND, FAILED) in net.of(s))
+    net.pump_until(lambda: (SEND, FAILED) in net.of(s))
     assert raises(OSError, s.send, b"y").errno == EIO
     assert s.ioctl(3, ws.POLLIN | ws.POLLOUT) & ws.POLLERR
     echo.close()
@@ -573,17 +540,17 @@ def test_RV_03_stream_protocol_methods():
     net = Net()
     s, conn, server = _pair(net)
     conn.sendall(b"ab")
-    _until(net, lambda: s._rx_len == 2)
+    net.pump_until(lambda: s._rx_len == 2)
     conn.sendall(b"c\nd")
-    _until(net, lambda: s._rx_len == 5)
+    net.pump_until(lambda: s._rx_len == 5)
     assert s.readline() == b"abc\n"
     buf = bytearray(10)
     assert s.readinto(buf) == 1 and buf[:1] == b"d"
     conn.sendall(b"efg")
-    _until(net, lambda: s._rx_len == 3)
+    net.pump_until(lambda: s._rx_len == 3)
     assert s.recv_into(buf) == 3 and buf[:3] == b"efg"
     conn.sendall(b"0123456789")
-    _until(net, lambda: s._rx_len == 10)
+    net.pump_until(lambda: s._rx_len == 10)
     assert s.recv(10, ws.MSG_PEEK) == b"0123456789"
     assert s._rx_len == 10  # the peek consumed nothing
     assert s.recv(10) == b"0123456789"
@@ -597,7 +564,7 @@ def test_RV_04_recv_zero_returns_at_once_and_consumes_nothing():
     echo = peers.TcpEcho()
     s = _connected(net, echo)
     s.sendall(b"0123456789")
-    _until(net, lambda: s._rx_len == 10)
+    net.pump_until(lambda: s._rx_len == 10)
     t0 = time.monotonic()
     assert s.recv(0) == b""
     assert time.monotonic() - t0 < 0.05
@@ -612,10 +579,10 @@ def test_non_blocking_stream_methods_return_none():
     s.setblocking(False)
     assert s.read(10) is None and s.readinto(bytearray(4)) is None and s.readline() is None
     conn.sendall(b"par")
-    _until(net, lambda: s._rx_len == 3)
+    net.pump_until(lambda: s._rx_len == 3)
     assert s.readline() == b"par"  # a partial line rather than losing it to EAGAIN
     conn.sendall(b"tial\nmore")
-    _until(net, lambda: s._rx_len == 9)
+    net.pump_until(lambda: s._rx_len == 9)
     assert s.readline() == b"tial\n"
     assert s.read() == b"more"  # read-all stops where it would block
     assert s.write(b"0123456789", 4) == 4  # write(buf, n) honours n
@@ -634,12 +601,12 @@ def test_CL_02_close_is_the_last_event(capsys):
     sid = s._id
     s.sendall(b"bye")
     s.close()
-    _until(net, lambda: (CLOSE, OK) in net.of(s))
+    net.pump_until(lambda: (CLOSE, OK) in net.of(s))
     assert net.sent("SOCKCL") == [[sid]]
     before = list(net.events)
     net.emu.inject("SOCKRXT", ("U2", sid), ("U2", 3), ("U2", 0), ("BA", b"old"))
     net.emu.inject("SOCKCL", ("U2", sid))
-    _pump_for(net, 0.2)
+    net.pump_for(0.2)
     assert net.events == before  # the stale AECs produce nothing
     assert net.of(s)[-1] == (CLOSE, OK)
     assert capsys.readouterr().err == ""
@@ -661,7 +628,7 @@ def test_CL_04_half_close_is_refused():
     assert s.recv(1) == b""  # the connection is gone: EOF
     assert raises(OSError, s.send, b"x").errno == ENOTCONN
     s.close()
-    _pump_for(net, 0.1)
+    net.pump_for(0.1)
     assert net.sent("SOCKCL") == [[sid]]  # no second SOCKCL
     assert net.of(s)[-1] == (CLOSE, OK)
     echo.close()
@@ -684,7 +651,7 @@ def test_CL_06_close_from_the_disconnect_callback():
 
     ws.set_event_callback(cb)
     conn.close()
-    _until(net, lambda: (CLOSE, 1) in seen)
+    net.pump_until(lambda: (CLOSE, 1) in seen)
     assert [e for e in seen if e[0] in (DISCONNECT, "closed", CLOSE)] == [
         (DISCONNECT, 1), ("closed", 1), (CLOSE, 1)]
     assert max(d for _, d in seen) == 1  # callbacks never nest
@@ -699,10 +666,10 @@ def test_peer_resets_the_connection():
     net = Net()
     s, conn, server = _pair(net)
     conn.sendall(b"last")
-    _until(net, lambda: s._rx_len == 4)
+    net.pump_until(lambda: s._rx_len == 4)
     conn.setsockopt(host.SOL_SOCKET, host.SO_LINGER, struct.pack("ii", 1, 0))
     conn.close()  # RST
-    _until(net, lambda: (DISCONNECT, OK) in net.of(s))
+    net.pump_until(lambda: (DISCONNECT, OK) in net.of(s))
     assert net.of(s)[-2:] == [(ERROR, FAILED), (DISCONNECT, OK)]
     revents = s.ioctl(3, ws.POLLIN | ws.POLLOUT)
     assert revents & (ws.POLLERR | ws.POLLHUP) == ws.POLLERR | ws.POLLHUP
@@ -710,7 +677,7 @@ def test_peer_resets_the_connection():
     assert raises(OSError, s.recv, 10).errno == ECONNRESET
     assert raises(OSError, s.send, b"x").errno == ENOTCONN
     s.close()
-    _until(net, lambda: (CLOSE, OK) in net.of(s))
+    net.pump_until(lambda: (CLOSE, OK) in net.of(s))
     server.close()
 
 
@@ -726,12 +693,12 @@ def test_peer_that_never_accepts_times_out():
     assert 0.3 - TICK <= time.monotonic() - t0 < 1
     s.setblocking(False)
     assert raises(OSError, s.connect, ("127.0.0.1", port)).errno == EALREADY
-    _pump_for(net, 0.3)
+    net.pump_for(0.3)
     assert s.ioctl(3, ws.POLLIN | ws.POLLOUT) == 0  # still connecting
     assert (CONNECT, OK) not in net.of(s)
     assert len(net.sent("SOCKBR")) == 1
     s.close()
-    _until(net, lambda: (CLOSE, OK) in net.of(s))
+    net.pump_until(lambda: (CLOSE, OK) in net.of(s))
     filler.close()
     server.close()
 
@@ -762,7 +729,7 @@ def _row_no_free_socket(echo):
     ws.socket()
     got = _errno(ws.socket)
     a.close()
-    _until(net, lambda: (CLOSE, OK) in net.of(a))
+    net.pump_until(lambda: (CLOSE, OK) in net.of(a))
     c = ws.socket()  # the refused socket left nothing behind: a freed slot is usable
     return got, c.ioctl(3, ws.POLLOUT) != ws.POLLNVAL, len(net.sent("SOCKO"))
 
@@ -777,7 +744,7 @@ def _row_reset_socket(echo):
     net = Net()
     s = _connected(net, echo)
     net.emu.reset(sdio=False)
-    _until(net, lambda: (CLOSE, FAILED) in net.of(s))
+    net.pump_until(lambda: (CLOSE, FAILED) in net.of(s))
     return [_errno(op, *args) for op, args in (
         (s.send, (b"x",)), (s.recv, (1,)), (s.connect, (("127.0.0.1", echo.port),)),
         (s.bind, (("", 0),)), (s.listen, ()), (s.accept, ()),
@@ -922,7 +889,7 @@ def _row_send_not_connected(echo):
     fresh = ws.socket()
     s, conn, server = _pair(net)
     conn.close()
-    _until(net, lambda: (DISCONNECT, OK) in net.of(s))
+    net.pump_until(lambda: (DISCONNECT, OK) in net.of(s))
     server.close()
     return _errno(fresh.send, b"x"), _errno(s.send, b"x")
 
@@ -952,7 +919,7 @@ def _row_recv_after_peer_close(echo):
     conn.sendall(b"x")
     conn.close()
     server.close()
-    _until(net, lambda: (DISCONNECT, OK) in net.of(s))
+    net.pump_until(lambda: (DISCONNECT, OK) in net.of(s))
     return s.recv(5), s.recv(5), s.recv(5)
 
 

@@ -8,41 +8,14 @@ CPython and under MicroPython alike.
 import time
 
 import hostnet
-from support import MICROPYTHON, device, emulator, raises, skip
+from sockrig import Net
+from support import MICROPYTHON, raises, skip
 
 from winc import socket as ws
 
 EAGAIN, EINVAL, EDESTADDRREQ, EADDRINUSE = 11, 22, 89, 98
 GROUP, MDNS_PORT = "224.0.0.251", 5353
 GROUP6 = "ff02::fb"
-
-
-class Net:
-    """An initialised device on a fresh emulator, with every socket event recorded."""
-
-    def __init__(self):
-        self.emu = emulator()
-        self.dev = device(self.emu, rx_buf=4096, tx_buf=2048)
-        self.dev.init(5000)
-        self.events = []
-        ws.set_event_callback(lambda ctx, s, ev, st: self.events.append((s, ev, st)))
-
-    def sent(self, name):
-        """Parameters of every command `name` the driver sent, in order."""
-        return [params for cmd, params in self.emu.log() if cmd == name]
-
-    def types(self, name):
-        """Element codes ("U2", "IPV6"...) of every command `name` the driver sent."""
-        return [e["types"] for e in self.emu.log_detail() if e["name"] == name]
-
-    def of(self, sock):
-        return [(ev, st) for s, ev, st in self.events if s is sock]
-
-    def pump_until(self, condition, timeout_s=5):
-        deadline = time.time() + timeout_s
-        while not condition():
-            assert time.time() < deadline, "condition never held"
-            self.dev.pump(20)
 
 
 def _udp(af=ws.AF_INET, rxbuf=4096):
