@@ -110,7 +110,11 @@ _CLOSE_DRAIN_MS = const(2000)
 _DNS_TIMEOUT_MS = const(10000)
 _TCP_CHUNK = (1460, 1440)  # SOCKWR payload to an IPv4 / IPv6 peer (§8.2)
 _UDP_MAX = (1472, 1452)
-_PUSH_FRAME = (1498, 1490, 1478)  # SOCKC 102: TCP, UDP/IPv4, UDP/IPv6 (§8.2)
+# SOCKC 102 for TCP, UDP/IPv4, UDP/IPv6. The reference's TCP 1498 means "three 512-byte blocks"
+# but forgets TLV and message padding (§5.1): a 1498-byte SOCKRXT is 1540 bytes, a 4-byte fourth
+# read with its own DATA_RDY round. 1496 makes it exactly 1536 [INFERRED]. Datagrams (<= 1472)
+# fit three blocks with either UDP value.
+_PUSH_FRAME = (1496, 1490, 1478)
 _WRITES_IN_FLIGHT = const(2)  # TCP: SOCKWR commands awaiting their STATUS
 _UDP_IN_FLIGHT = const(4)  # UDP: datagrams handed over and not yet accepted (the "descriptors")
 _EPHEMERAL = const(49152)

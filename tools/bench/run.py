@@ -116,6 +116,7 @@ def main():
     if not only or "tcp" in only:
         print("== TCP data path (CPython, in-process emulator, link rx_buf 4096)")
         bench_tcp(4096, 4096)
+        bench_tcp(8192, 4096)
     if only and "mp" not in only:
         return
     print("== MicroPython (wincsim server)")
