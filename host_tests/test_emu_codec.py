@@ -211,3 +211,14 @@ def test_request_and_reply_round_trip(ident, seq, elements):
     reply = codec.decode(codec.encode_rsp(ident, seq, elements))
     assert (reply.id, reply.seq, reply.values()) == (ident, seq, [v for _, v in elements])
     assert len(codec.encode_rsp(ident, seq, elements)) % 4 == 0
+
+
+def test_a_full_tcp_push_frame_is_three_sdio_blocks():
+    # [INFERRED] winc asks for 1496-byte TCP push frames, not the reference's 1498: with TLV
+    # and message padding (§5.1) a 1498-byte acknowledged SOCKRXT is 1540 bytes, 1496 is 1536.
+    def sockrxt(n):
+        return codec.encode_aec(_ids.AEC_SOCKRXT, [("U2", 1), ("U2", n), ("U2", 0),
+                                                   ("BA", bytes(n))])
+
+    assert len(sockrxt(1496)) == 3 * 512
+    assert len(sockrxt(1498)) == 3 * 512 + 4
