@@ -65,6 +65,7 @@ class Device:
         # True while the device runs an operation, and so while any handler runs: handlers
         # may queue commands but not wait, and a scheduled pump must not start.
         self._busy = False
+        self._cut = False
         self._deferred = False
         self._info = None
         # trace(event, obj): 'tx' Command, 'rx' Message, 'drop' reason, 'reset' errno.
@@ -96,6 +97,7 @@ class Device:
         except BusError:
             self._state = _FAILED
             self._link.idle()
+            self._link.fault = None  # reported by this raise: not a fault of the next operation
             raise
         except BaseException:  # e.g. Ctrl-C mid-frame: leave CS high, the link in step
             self._link.idle()
@@ -154,12 +156,10 @@ class Device:
             self._pending.append(cmd)
         self._queue.append(cmds)
         if not self._busy:
-            self._busy = True
+            self._enter()
             try:
                 self._kick()
-            except BaseException:
-                self._link.idle()
-                raise
+                self._cut = False
             finally:
                 self._leave()
 
@@ -215,55 +215,64 @@ class Device:
             return 0  # re-entered from a callback: the running pump carries on
         if self._state != _UP and self._state != _INIT:
             raise self._down_error()
-        self._busy = True
+        self._enter()
         try:
             return self._pump(timeout_ms)
-        except BaseException:
-            self._link.idle()
-            raise
         finally:
             self._leave()
 
     def _pump(self, timeout_ms):
-        link = self._link
         deadline = ticks_add(ticks_ms(), timeout_ms)
-        done = 0
         while True:
-            self._kick()
-            for _ in range(_MAX_EVENTS):
-                if not link.pending():
-                    break
-                try:
-                    n = link.service(self._received, self._dropped)
-                except BusError as e:
-                    self._fail(e)
-                    raise
-                if n < 0:
-                    break
-                done += n
-                self._kick()
+            done = self._service()
             if done or timeout_ms <= 0:
+                self._cut = False
                 return done
             left = ticks_diff(deadline, ticks_ms())
             if left <= 0:
+                self._cut = False
                 return 0
-            link.wait(left)
+            self._link.wait(left)
+
+    def _service(self):
+        """Send what is queued and take what the module has: up to _MAX_EVENTS messages."""
+        link = self._link
+        done = 0
+        self._kick()
+        while done < _MAX_EVENTS and link.pending():
+            n = link.service(self._received, self._dropped)
+            if n < 0:
+                break
+            done += n
+            self._kick()
+        return done
 
     def _kick(self):
         """Hand the next burst to the link once it is free (caller holds _busy)."""
         if self._queue and not self._link.tx_busy:
             burst = self._queue.pop(0)
-            try:
-                self._link.start(burst)
-            except BusError as e:
-                self._fail(e)
-                raise
+            self._link.start(burst)
             if self.trace:
                 for cmd in burst:
                     self.trace("tx", cmd)
 
+    # Operations (pump, submit) run between _enter() and _leave() in a bare try/finally: an
+    # except clause would put every call's frame on the MicroPython heap. _cut stays True when
+    # an exception leaves the operation, so _leave() knows to clean up after it.
+    def _enter(self):
+        self._busy = True
+        self._cut = True
+        self._link.fault = None
+
     def _leave(self):
         self._busy = False
+        if self._cut:
+            self._cut = False
+            self._link.idle()  # end the frame the exception cut short (e.g. Ctrl-C)
+            fault = self._link.fault
+            if fault is not None:
+                self._link.fault = None
+                self._fail(fault)
         if self._deferred:
             self._deferred = False
             self._irq(None)

@@ -190,6 +190,9 @@ class _Stack:
         raise _error(_EADDRINUSE)
 
     def submit(self, *cmds):
+        self.submit_burst(cmds)
+
+    def submit_burst(self, cmds):
         try:
             self.dev.submit(cmds)
         except OSError as e:  # the module or the link is down: C.4 says EIO
@@ -341,6 +344,8 @@ class socket(IOBase):
         self._children = []
         self._backlog = 1
         self._readable = None
+        self._ack_burst = None
+        self._readable_now = self._readable_state  # bound once: waits would allocate it
         self._listener = _child
         if _child is None:
             self._open()
@@ -826,7 +831,12 @@ class socket(IOBase):
             return
         self._ack_busy = True
         self._acked = self._next_sn
-        self._stack.submit(self._sockc(100, self._next_sn, self._on_acked))
+        burst = self._ack_burst
+        if burst is None:  # one SOCKC(100) per socket, reused: at most one is in flight
+            burst = self._ack_burst = (Command(_ids.SOCKC, [tlv.U2, self._id, tlv.U4, 100,
+                                                            tlv.U4, 0], None, self._on_acked),)
+        burst[0].params[5] = self._next_sn
+        self._stack.submit_burst(burst)
 
     def _on_acked(self, cmd):
         self._ack_busy = False
@@ -864,7 +874,7 @@ class socket(IOBase):
             raise _error(_EAGAIN)
         if self._rx is None:
             self._buffers()
-        self._wait(self._readable_state)
+        self._wait(self._readable_now)
         self._check()
         if not self._rx_len:
             if self._err:

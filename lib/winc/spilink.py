@@ -43,6 +43,7 @@ class SpiLink:
             if not least <= size <= _MAX_BUFFER:
                 raise ValueError("%s: %d..%d bytes" % (name, least, _MAX_BUFFER))
         self._bus = bus
+        self.fault = None  # the BusError last raised (see Device._leave)
         self._data_ready_ms = data_ready_ms
         self._frame = bytearray(b"\xff" * 13)  # MOSI of command frames and packed writes
         self._resp = bytearray(13)
@@ -123,6 +124,11 @@ class SpiLink:
         word[3] = _TX_REQ
         self._write(sdio.F1_HOST_GP, None, word, 0, 4, True)
 
+    def _fault(self, exc):
+        """Remember the BusError being raised: the device fails on it once the raise unwinds."""
+        self.fault = exc
+        return exc
+
     def idle(self):
         """End any frame an exception cut short (CS high), so the next one starts clean."""
         self._bus.idle()
@@ -151,7 +157,7 @@ class SpiLink:
         """
         int_id = self._reg(sdio.F1_INT_ID, False, 0)
         if int_id >> 8 & 0xFE:
-            raise BusError("INT_ID read: R5 flags 0x%02x" % (int_id >> 8))
+            raise self._fault(BusError("INT_ID read: R5 flags 0x%02x" % (int_id >> 8)))
         if not int_id & sdio.INT_MSG_FROM_ARM:
             return -1
         word = self._word
@@ -173,7 +179,7 @@ class SpiLink:
             dropped("TX_REQ with no burst announced")
             return 1
         if number == 0 or length == 0:
-            raise BusError("TX_REQ granting nothing")
+            raise self._fault(BusError("TX_REQ granting nothing"))
         self._credits = number
         while self._credits and self._next < self._frags:
             i = self._next
@@ -238,11 +244,12 @@ class SpiLink:
             if status == sdio.OP_FAILED:
                 self._state = sdio.UNKNOWN  # the reference callers retry from scratch
             elif status == sdio.RESET_FAILED:
-                raise BusError("no SDIO card answers CMD0: check wiring and power", _ENODEV)
+                raise self._fault(BusError("no SDIO card answers CMD0: check wiring and power",
+                                           _ENODEV))
             elif status < 0:
-                raise BusError("SDIO init failed (status %d)" % status)
+                raise self._fault(BusError("SDIO init failed (status %d)" % status))
             if ticks_diff(deadline, ticks_ms()) <= 0:
-                raise BusError("module not ready after %d ms" % timeout_ms, _ETIMEDOUT)
+                raise self._fault(BusError("module not ready after %d ms" % timeout_ms, _ETIMEDOUT))
             sleep_ms(_BOOT_POLL_MS)
 
     def init_step(self):
@@ -308,19 +315,20 @@ class SpiLink:
     def _read_reg(self, fn_reg):
         r5 = self._reg(fn_reg, False, 0)
         if r5 >> 8:
-            raise BusError("CMD52 read 0x%08x: R5 flags 0x%02x" % (fn_reg, r5 >> 8))
+            raise self._fault(BusError("CMD52 read 0x%08x: R5 flags 0x%02x" % (fn_reg, r5 >> 8)))
         return r5 & 0xFF
 
     def _write_reg(self, fn_reg, value):
         r5 = self._reg(fn_reg, True, value)
         if r5 >> 8:
-            raise BusError("CMD52 write 0x%08x: R5 flags 0x%02x" % (fn_reg, r5 >> 8))
+            raise self._fault(BusError("CMD52 write 0x%08x: R5 flags 0x%02x" % (fn_reg, r5 >> 8)))
 
     def _cmd53(self, fn_reg, write, count, block, incrementing):
         sdio.cmd53(self._frame, fn_reg, write, count, block, incrementing)
         self._bus.transfer(self._frame_tx[sdio.FRAME_R5], self._frame_rx[sdio.FRAME_R5])
         if self._resp[8] or self._resp[9]:
-            raise BusError("CMD53 0x%08x: R5 0x%02x%02x" % (fn_reg, self._resp[8], self._resp[9]))
+            raise self._fault(BusError("CMD53 0x%08x: R5 0x%02x%02x" % (
+                fn_reg, self._resp[8], self._resp[9])))
 
     def _view(self, cache, mv, off, n):
         """mv[off:off+n], made once per position (slicing allocates; steady state does not)."""
@@ -370,12 +378,12 @@ class SpiLink:
         polls = POLLS
         while not busy:
             if not polls:
-                raise BusError("module busy after a write")
+                raise self._fault(BusError("module busy after a write"))
             self._bus.read(self._one)
             busy = self._one[0]
             polls -= 1
         if token & 0x1F != sdio.ACCEPTED:
-            raise BusError("write rejected: data response 0x%02x" % token)
+            raise self._fault(BusError("write rejected: data response 0x%02x" % token))
 
     def _read(self, fn_reg, cache, mv, off, n, incrementing, discard=False):
         """CMD53 read of n bytes; data-port reads wait for DATA_RDY first (§2.6)."""
@@ -409,7 +417,7 @@ class SpiLink:
                 byte = self._one[0]
                 polls -= 1
         if not polls or byte != sdio.TOKEN_BYTE:
-            raise BusError("no read token (got 0x%02x)" % byte)
+            raise self._fault(BusError("no read token (got 0x%02x)" % byte))
         if n <= 4:
             self._bus.read(self._small_rx[3 + n])
             dest[0:n] = self._small_data[n]
@@ -422,5 +430,6 @@ class SpiLink:
         deadline = ticks_add(ticks_ms(), self._data_ready_ms)
         while not self._read_reg(sdio.F1_INT_ID) & sdio.INT_DATA_RDY:
             if ticks_diff(deadline, ticks_ms()) <= 0:
-                raise BusError("DATA_RDY not set within %d ms" % self._data_ready_ms, _ETIMEDOUT)
+                raise self._fault(BusError("DATA_RDY not set within %d ms" % self._data_ready_ms,
+                                           _ETIMEDOUT))
         self._write_reg(sdio.F1_INT_ID, sdio.INT_DATA_RDY)
