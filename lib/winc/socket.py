@@ -345,6 +345,7 @@ class socket(IOBase):
         self._backlog = 1
         self._readable = None
         self._ack_burst = None
+        self._writes = []  # SOCKWR commands, one per write that may be in flight
         self._readable_now = self._readable_state  # bound once: waits would allocate it
         self._listener = _child
         if _child is None:
@@ -962,16 +963,28 @@ class socket(IOBase):
         while self._tx_cmds < _WRITES_IN_FLIGHT and self._tx_flight < self._tx_len:
             start = (self._tx_start + self._tx_flight) % size
             n = min(self._tx_len - self._tx_flight, chunk_max, size - start)
-            seq = (self._tx_seq + self._tx_flight) & 0xFFFF
-            cmd = Command(_ids.SOCKWR, (tlv.U2, self._id, tlv.U2, n, tlv.I4, seq, tlv.BYTES,
-                                        memoryview(self._tx)[start:start + n]),
-                          None, self._on_written)
-            cmd.n = n
-            cmd.wseq = seq
+            cmd = self._free_write()
+            params = cmd.params
+            params[3] = cmd.n = n
+            params[5] = cmd.wseq = (self._tx_seq + self._tx_flight) & 0xFFFF
+            params[7] = memoryview(self._tx)[start:start + n]
             cmd.gen = self._tx_gen
             self._tx_flight += n
             self._tx_cmds += 1
-            self._stack.submit(cmd)
+            self._stack.submit_burst(cmd.burst)
+
+    def _free_write(self):
+        """A SOCKWR command of this socket's own that is not in flight: made once, reused."""
+        pool = self._writes
+        for cmd in pool:
+            if cmd.status != PENDING:
+                return cmd
+        cmd = Command(_ids.SOCKWR, [tlv.U2, self._id, tlv.U2, 0, tlv.I4, 0, tlv.BYTES, b""],
+                      None, self._on_written)
+        cmd.n = cmd.wseq = cmd.gen = 0  # all attributes now: later writes add none
+        cmd.burst = (cmd,)
+        pool.append(cmd)
+        return cmd
 
     def _on_written(self, cmd):
         self._tx_cmds -= 1
