@@ -72,16 +72,22 @@ def test_cmd52_frames():
         assert bytes(frame[:11]) == unhex(text), ref
 
 
+def _cmd53(frame, fn_reg, write, count, block, incrementing):
+    flags = ((sdio.CMD53_WRITE if write else 0) | (sdio.CMD53_BLOCK if block else 0)
+             | (sdio.CMD53_INCR if incrementing else 0))
+    sdio.cmd53(frame, fn_reg, flags, count)
+
+
 def test_cmd53_frames():
     for ref, args, text in CMD53:
         frame = _frame()
-        sdio.cmd53(frame, *args)
+        _cmd53(frame, *args)
         assert bytes(frame[:11]) == unhex(text), ref
 
 
 def test_cmd53_count_bit_8():
     frame = _frame()
-    sdio.cmd53(frame, sdio.F1_DATA, False, 0x1FF, True, False)
+    _cmd53(frame, sdio.F1_DATA, False, 0x1FF, True, False)
     assert frame[4] & 1 == 1 and frame[5] == 0xFF
 
 

@@ -97,6 +97,12 @@ RESET_WAITING = const(1)
 OP_WAITING = const(2)
 
 
+# CMD53 flags at their bit positions in the command's first argument byte (§2.2).
+CMD53_WRITE = const(0x80)
+CMD53_BLOCK = const(0x08)
+CMD53_INCR = const(0x04)
+
+
 class BusError(OSError):
     """An SDIO transaction the module did not complete as the protocol requires (errno EIO)."""
 
@@ -124,16 +130,11 @@ def cmd52(frame, fn_reg, write, data):
     frame[6] = NO_CRC
 
 
-def cmd53(frame, fn_reg, write, count, block, incrementing):
-    """CMD53 IO_RW_EXTENDED; `count` is bytes (0 = 512) or 512-byte blocks (§2.2)."""
+def cmd53(frame, fn_reg, flags, count):
+    """CMD53 IO_RW_EXTENDED; flags: CMD53_WRITE|BLOCK|INCR; `count` is bytes (0 = 512) or
+    512-byte blocks (§2.2). Four arguments: a MicroPython frame that stays off the heap."""
     frame[1] = CMD53
-    frame[2] = (
-        (0x80 if write else 0)
-        | ((fn_reg >> 24) & 0x70)
-        | (0x08 if block else 0)
-        | (0x04 if incrementing else 0)
-        | ((fn_reg >> 15) & 0x03)
-    )
+    frame[2] = flags | ((fn_reg >> 24) & 0x70) | ((fn_reg >> 15) & 0x03)
     frame[3] = (fn_reg >> 7) & 0xFF
     frame[4] = ((fn_reg << 1) & 0xFE) | ((count >> 8) & 0x01)
     frame[5] = count & 0xFF

@@ -6,8 +6,8 @@ expects. All buffers are allocated here once; data frames use memoryviews cached
 
 from . import sdio
 from ._compat import const, sleep_ms, ticks_add, ticks_diff, ticks_ms
-from .sdio import BLOCK, POLLS, BusError
-from .tlv import Message, ProtocolError, encode_request
+from .sdio import BLOCK, CMD53_BLOCK, CMD53_INCR, CMD53_WRITE, POLLS, BusError
+from .tlv import Message, encode_request
 
 _ENODEV = const(19)
 _ETIMEDOUT = const(110)
@@ -25,6 +25,7 @@ _CRC_WINDOW = b"\x00\x00\xff\xff\xff"  # CRC (disabled: zeros) + 3 clocks for th
 _FF3 = b"\xff\xff\xff"
 _TOKEN_FRAME = (b"\xff\xfe", b"\xff\xfc")  # byte mode, block mode
 _CSA_ZERO = b"\x00\x00\x00"
+_DISCARD = const(0x100)  # _read flag: into a scratch block, the data is not kept
 _CMD59_ARG = const(0x00FF0000)  # CRC off; byte 3 stays 0xFF as in the reference frame (§2.1)
 
 
@@ -115,14 +116,17 @@ class SpiLink:
                 csa[4 * i + 1] = size >> 8
                 csa[4 * i + 2] = csa[4 * i + 3] = 0
             self._write_reg(sdio.F0_CLOCK_WAKE, sdio.CLOCK_WAKE_MANUAL)
-            self._write(sdio.F0_CSA_POINTER, None, _CSA_ZERO, 0, 3, True)
+            self._target(None, _CSA_ZERO, 0)
+            self._write(sdio.F0_CSA_POINTER, 3, CMD53_INCR)
             self._write_reg(sdio.F0_CLOCK_WAKE, sdio.CLOCK_WAKE_AUTO)
-            self._write(sdio.F0_CSA_DATA, None, self._csa_views[4 * count], 0, 4 * count, False)
+            self._target(None, self._csa_views[4 * count], 0)
+            self._write(sdio.F0_CSA_DATA, 4 * count, 0)
             word[0] = count
             word[1] = 0
         word[2] = count
         word[3] = _TX_REQ
-        self._write(sdio.F1_HOST_GP, None, word, 0, 4, True)
+        self._target(None, word, 0)
+        self._write(sdio.F1_HOST_GP, 4, CMD53_INCR)
 
     def _fault(self, exc):
         """Remember the BusError being raised: the device fails on it once the raise unwinds."""
@@ -150,80 +154,95 @@ class SpiLink:
         else:
             sleep_ms(1 if timeout_ms > 1 else timeout_ms)
 
+    # Hot path note: MicroPython moves a call's frame to the heap when its locals and value
+    # stack pass about ten words, or when it has an except clause. The functions below keep
+    # their frames small (transfer targets live in attributes, see _target) so that moving
+    # data allocates nothing.
+
     def service(self, received, dropped):
         """Handle one mailbox event. Returns -1 if none was pending, else the work done (>= 1).
 
         received(msg) gets each parsed message; dropped(reason) each one that could not be used.
         """
+        self._received = received
+        self._dropped = dropped
         int_id = self._reg(sdio.F1_INT_ID, False, 0)
         if int_id >> 8 & 0xFE:
             raise self._fault(BusError("INT_ID read: R5 flags 0x%02x" % (int_id >> 8)))
         if not int_id & sdio.INT_MSG_FROM_ARM:
             return -1
-        word = self._word
-        self._read(sdio.F1_ARM_GP, None, word, 0, 4, True)
-        kind = word[3]
-        number = word[2]
-        length = word[0] | word[1] << 8
-        ack = int_id & sdio.INT_ACK_TO_HOST if kind == _TX_REQ else 0
-        self._write_reg(sdio.F1_INT_ID, sdio.INT_MSG_FROM_ARM | ack)
+        self._target(None, self._word, 0)
+        self._read(sdio.F1_ARM_GP, 4, CMD53_INCR)
+        kind = self._word[3]
+        int_id = int_id & sdio.INT_ACK_TO_HOST if kind == _TX_REQ else 0
+        self._write_reg(sdio.F1_INT_ID, sdio.INT_MSG_FROM_ARM | int_id)
         if kind == _TX_REQ:
-            return self._send_fragments(number, length, dropped)
+            return self._send_fragments()
         if kind == _RX_REQ:
-            return self._receive(number, length, received, dropped)
+            return self._receive()
         dropped("mailbox event type 0x%02x" % kind)
         return 1
 
-    def _send_fragments(self, number, length, dropped):
+    def _send_fragments(self):
+        word = self._word  # TX_REQ: credits in byte 2, a non-zero length in bytes 0-1
         if not self._frags:
-            dropped("TX_REQ with no burst announced")
+            self._dropped("TX_REQ with no burst announced")
             return 1
-        if number == 0 or length == 0:
+        if word[2] == 0 or (word[0] | word[1]) == 0:
             raise self._fault(BusError("TX_REQ granting nothing"))
-        self._credits = number
+        self._credits = word[2]
         while self._credits and self._next < self._frags:
             i = self._next
-            self._write(sdio.F1_DATA, self._tx_cache, self._txv,
-                        self._frag_off[i], self._frag_len[i], False)
+            self._target(self._tx_cache, self._txv, self._frag_off[i])
+            self._write(sdio.F1_DATA, self._frag_len[i], 0)
             self._next = i + 1
             self._credits -= 1
         if self._next == self._frags:
             self._frags = 0
         return 1
 
-    def _receive(self, count, length, received, dropped):
+    def _receive(self):
+        count = self._word[2]
         if count == 0:
-            dropped("RX_REQ with no messages")
+            self._dropped("RX_REQ with no messages")
             return 1
-        rx = self.rx
         base = 0
         if count > 1:
             # Length list first, then each message after it (each consumed before the next, §3.4).
             base = 4 * count
-            self._read(sdio.F1_DATA, self._rx_cache, self._rxv, 0, base, False)
-        room = len(rx) - base
-        msg = self.msg
-        for i in range(count):
-            if count == 1:
-                size = length << 2
-            else:
-                size = (rx[4 * i] | rx[4 * i + 1] << 8) << 2
-                if rx[4 * i + 2] or rx[4 * i + 3]:
-                    size = room + 4  # absurd length: drain as oversize
-            if size > room:
-                # The reference host abandons the event and leaves the module stuck; reading
-                # the message into a scratch block keeps the link in step.
-                self._read(sdio.F1_DATA, self._rx_cache, self._rxv, base, size, False, True)
-                dropped("message of %d bytes exceeds rx_buf" % size)
-                continue
-            self._read(sdio.F1_DATA, self._rx_cache, self._rxv, base, size, False)
-            try:
-                msg.parse(rx, size, base)
-            except ProtocolError as e:
-                dropped(e.args[1])
-                continue
-            received(msg)
+            self._target(self._rx_cache, self._rxv, 0)
+            self._read(sdio.F1_DATA, base, 0)
+        i = 0
+        while i < count:
+            size = self._size(i, count, base)
+            self._receive_one(base, size)
+            i += 1
         return count
+
+    def _size(self, i, count, base):
+        """Bytes of message i: the mailbox length for one, else its entry in the length list."""
+        if count == 1:
+            return (self._word[0] | self._word[1] << 8) << 2
+        rx = self.rx
+        i *= 4
+        if rx[i + 2] or rx[i + 3]:
+            return len(rx) - base + 4  # absurd length: drain as oversize
+        return (rx[i] | rx[i + 1] << 8) << 2
+
+    def _receive_one(self, base, size):
+        self._target(self._rx_cache, self._rxv, base)
+        if size > len(self.rx) - base:
+            # The reference host abandons the event and leaves the module stuck; reading
+            # the message into a scratch block keeps the link in step.
+            self._read(sdio.F1_DATA, size, _DISCARD)
+            self._dropped("message of %d bytes exceeds rx_buf" % size)
+            return
+        self._read(sdio.F1_DATA, size, 0)
+        reason = self.msg.load(self.rx, size, base)
+        if reason is None:
+            self._received(self.msg)
+        else:
+            self._dropped(reason)
 
     # ---- initialisation (§2.8) ---------------------------------------------------------------
 
@@ -323,58 +342,81 @@ class SpiLink:
         if r5 >> 8:
             raise self._fault(BusError("CMD52 write 0x%08x: R5 flags 0x%02x" % (fn_reg, r5 >> 8)))
 
-    def _cmd53(self, fn_reg, write, count, block, incrementing):
-        sdio.cmd53(self._frame, fn_reg, write, count, block, incrementing)
+    def _cmd53(self, fn_reg, flags, count):
+        sdio.cmd53(self._frame, fn_reg, flags, count)
         self._bus.transfer(self._frame_tx[sdio.FRAME_R5], self._frame_rx[sdio.FRAME_R5])
         if self._resp[8] or self._resp[9]:
             raise self._fault(BusError("CMD53 0x%08x: R5 0x%02x%02x" % (
                 fn_reg, self._resp[8], self._resp[9])))
 
-    def _view(self, cache, mv, off, n):
-        """mv[off:off+n], made once per position (slicing allocates; steady state does not)."""
+    def _target(self, cache, mv, off):
+        """Where the next _read/_write moves data: mv from off (cache: its views by position)."""
+        self._t_cache = cache
+        self._t_mv = mv
+        self._t_off = off
+
+    def _view(self, n):
+        """The target's next n bytes, made once per position (slicing allocates; steady state
+        does not)."""
+        cache = self._t_cache
         if cache is None:  # a small buffer passed whole
-            return mv
-        key = off << 10 | n  # n <= 512: a block or less
+            return self._t_mv
+        key = self._t_off << 10 | n  # n <= 512: a block or less
         view = cache.get(key)
         if view is None:
             if len(cache) >= _VIEW_CACHE:
                 cache.clear()
-            view = cache[key] = mv[off : off + n]
+            view = cache[key] = self._t_mv[self._t_off : self._t_off + n]
         return view
 
-    def _write(self, fn_reg, cache, mv, off, n, incrementing):
-        """CMD53 write of n bytes: byte mode up to 512, else blocks plus a byte-mode rest (§2.4)."""
-        while n:
-            block = n > BLOCK
-            blocks = min(n // BLOCK, 511) if block else 1
-            size = BLOCK if block else n
-            self._cmd53(fn_reg, True, blocks if block else n & 0x1FF, block, incrementing)
-            for _ in range(blocks):
-                self._write_block(self._view(cache, mv, off, size), size, block)
-                off += size
-                n -= size
-                if incrementing:
-                    fn_reg += size
+    def _blocks(self, fn_reg, n, flags):
+        """Issue one CMD53 for n bytes: whole blocks (up to 511) or, under a block, n bytes.
 
-    def _write_block(self, data, n, block):
+        Returns the block size used; the count of blocks is left in self._count and the mode
+        in self._block_mode (it selects the data token of a write)."""
+        self._block_mode = n > BLOCK
+        if n > BLOCK:
+            self._count = min(n // BLOCK, 511)
+            self._cmd53(fn_reg, flags & (CMD53_WRITE | CMD53_INCR) | CMD53_BLOCK, self._count)
+            return BLOCK
+        self._count = 1
+        self._cmd53(fn_reg, flags & (CMD53_WRITE | CMD53_INCR), n & 0x1FF)
+        return n
+
+    def _write(self, fn_reg, n, flags):
+        """CMD53 write of n target bytes: byte mode up to 512, else blocks plus a rest (§2.4)."""
+        while n:
+            size = self._blocks(fn_reg, n, flags | CMD53_WRITE)
+            while self._count:
+                self._write_block(self._view(size), size)
+                self._t_off += size
+                n -= size
+                if flags & CMD53_INCR:
+                    fn_reg += size
+                self._count -= 1
+
+    def _write_block(self, data, n):
         if n <= 4:
-            # Packed path: token, data and CRC in one frame that reuses the command buffer;
-            # its 3 trailing bytes are leftovers of the CMD53 frame, exactly as the reference.
-            frame = self._frame
-            frame[1] = sdio.TOKEN_BYTE
-            frame[2 : 2 + n] = data
-            frame[2 + n] = frame[3 + n] = 0
-            rx = self._frame_rx[7 + n]
-            self._bus.transfer(self._frame_tx[7 + n], rx)
-            frame[7] = 0xFF  # n = 4 wrote its CRC over an idle byte of the command frame
-            token = rx[4 + n]
-            busy = rx[6 + n]
+            self._write_packed(data, n)
         else:
-            self._bus.write(_TOKEN_FRAME[block])
+            self._bus.write(_TOKEN_FRAME[self._block_mode])
             self._bus.write(data)
             self._bus.transfer(_CRC_WINDOW, self._crc)
-            token = self._crc[2]
-            busy = self._crc[4]
+            self._written(self._crc[2], self._crc[4])
+
+    def _write_packed(self, data, n):
+        # Packed path: token, data and CRC in one frame that reuses the command buffer;
+        # its 3 trailing bytes are leftovers of the CMD53 frame, exactly as the reference.
+        frame = self._frame
+        frame[1] = sdio.TOKEN_BYTE
+        frame[2 : 2 + n] = data
+        frame[2 + n] = frame[3 + n] = 0
+        rx = self._frame_rx[7 + n]
+        self._bus.transfer(self._frame_tx[7 + n], rx)
+        frame[7] = 0xFF  # n = 4 wrote its CRC over an idle byte of the command frame
+        self._written(rx[4 + n], rx[6 + n])
+
+    def _written(self, token, busy):
         polls = POLLS
         while not busy:
             if not polls:
@@ -385,26 +427,24 @@ class SpiLink:
         if token & 0x1F != sdio.ACCEPTED:
             raise self._fault(BusError("write rejected: data response 0x%02x" % token))
 
-    def _read(self, fn_reg, cache, mv, off, n, incrementing, discard=False):
-        """CMD53 read of n bytes; data-port reads wait for DATA_RDY first (§2.6)."""
+    def _read(self, fn_reg, n, flags):
+        """CMD53 read of n bytes into the target; data-port reads wait for DATA_RDY (§2.6)."""
         while n:
             if fn_reg == sdio.F1_DATA:
                 self._await_data_ready()
-            block = n > BLOCK
-            blocks = min(n // BLOCK, 511) if block else 1
-            size = BLOCK if block else n
-            self._cmd53(fn_reg, False, blocks if block else n & 0x1FF, block, incrementing)
-            after = 0xFF  # the byte that followed the previous block's CRC
-            for _ in range(blocks):
-                after = self._read_block(self._view(cache, mv, off, size), size, after)
+            size = self._blocks(fn_reg, n, flags)
+            self._after = 0xFF  # the byte that followed the previous block's CRC
+            while self._count:
+                self._read_block(size)
                 n -= size
-                if not discard:
-                    off += size
-                if incrementing:
+                if not flags & _DISCARD:
+                    self._t_off += size
+                if flags & CMD53_INCR:
                     fn_reg += size
+                self._count -= 1
 
-    def _read_block(self, dest, n, after):
-        byte = after
+    def _read_block(self, n):
+        byte = self._after
         polls = POLLS
         while byte == 0 and polls:
             self._bus.read(self._one)
@@ -420,11 +460,12 @@ class SpiLink:
             raise self._fault(BusError("no read token (got 0x%02x)" % byte))
         if n <= 4:
             self._bus.read(self._small_rx[3 + n])
-            dest[0:n] = self._small_data[n]
-            return self._small[2 + n]
-        self._bus.read(dest)
+            self._view(n)[0:n] = self._small_data[n]
+            self._after = self._small[2 + n]
+            return
+        self._bus.read(self._view(n))
         self._bus.transfer(_FF3, self._crc3)
-        return self._crc[2]
+        self._after = self._crc[2]
 
     def _await_data_ready(self):
         deadline = ticks_add(ticks_ms(), self._data_ready_ms)

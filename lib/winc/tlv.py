@@ -134,39 +134,54 @@ class Message:
 
     def parse(self, buf, n, start=0):
         """Parse the n-byte message at buf[start:]; ProtocolError if it is not well formed."""
+        reason = self.load(buf, n, start)
+        if reason is not None:
+            raise ProtocolError(reason)
+
+    def load(self, buf, n, start=0):
+        """parse() that returns why the message is malformed (or None) instead of raising:
+        the receive path has no except clause, which would put its frame on the heap."""
         self.buf = buf
         self.count = 0
         self.kind = kind = buf[start] if n else -1
-        end = start + n
         if kind == _ids.STATUS:
             if n < _STATUS_LEN:
-                raise ProtocolError("STATUS of %d bytes" % n)
+                return "STATUS of %d bytes" % n
             self.status = buf[start + 5] << 8 | buf[start + 6]
         elif kind == _ids.RSP or kind == _ids.AEC:
             if n < _MSG_HEADER:
-                raise ProtocolError("message of %d bytes" % n)
-            count = buf[start + 9]
-            if count > MAX_ELEMENTS:
-                raise ProtocolError("%d elements" % count)
-            p = start + _MSG_HEADER
-            for i in range(count):
-                if p + 4 > end:
-                    raise ProtocolError("element %d truncated" % i)
-                size = buf[p + 2] << 8 | buf[p + 3]
-                if p + 4 + size > end:
-                    raise ProtocolError("element %d overruns the message" % i)
-                self._type[i] = buf[p]
-                self._off[i] = p + 4
-                self._len[i] = size
-                p += 4 + size + (buf[p + 1] & 3)  # the host trusts the pad bits (§5.1)
-            self.count = count
+                return "message of %d bytes" % n
+            reason = self._elements(buf, start, start + n)
+            if reason is not None:
+                return reason
         else:
-            raise ProtocolError("message type %d" % kind)
+            return "message type %d" % kind
         # An AEC is identified by its rspId field; a STATUS or RSP by the command ID it answers
         # (an RSP's rspId equals that command ID wherever the host cares, §4.4).
-        at = start + 5 if kind == _ids.AEC else start + 1
-        self.id = buf[at] << 8 | buf[at + 1]
+        n = start + 5 if kind == _ids.AEC else start + 1
+        self.id = buf[n] << 8 | buf[n + 1]
         self.seq = buf[start + 3] << 8 | buf[start + 4]
+        return None
+
+    def _elements(self, buf, start, end):
+        count = buf[start + 9]
+        if count > MAX_ELEMENTS:
+            return "%d elements" % count
+        p = start + _MSG_HEADER
+        i = 0
+        while i < count:
+            if p + 4 > end:
+                return "element %d truncated" % i
+            size = buf[p + 2] << 8 | buf[p + 3]
+            if p + 4 + size > end:
+                return "element %d overruns the message" % i
+            self._type[i] = buf[p]
+            self._off[i] = p + 4
+            self._len[i] = size
+            p += 4 + size + (buf[p + 1] & 3)  # the host trusts the pad bits (§5.1)
+            i += 1
+        self.count = count
+        return None
 
     def type(self, i):
         self._check(i)
