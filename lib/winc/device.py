@@ -285,8 +285,10 @@ class Device:
                 self._forget(_ECONNABORTED)
             handlers = self._aec.get(msg.id)
             if handlers:
-                for handler in handlers:
-                    self._run(handler, msg)
+                i = 0
+                while i < len(handlers):  # not `for`: its iterator would widen the frame
+                    self._run(handlers[i], msg)
+                    i += 1
             return
         self._match(msg)
 

@@ -144,11 +144,15 @@ def set_event_callback(cb, context=None):
 
 
 def _emit(sock, event, status=STATUS_OK):
-    if _callback is not None:
-        try:
-            _callback(_context, sock, event, status)
-        except Exception as e:  # a broken callback must not stop the pump
-            print_exception(e)
+    if _callback is not None:  # the except clause lives apart: it would put every call's frame
+        _deliver(sock, event, status)  # on the MicroPython heap, callback or not
+
+
+def _deliver(sock, event, status):
+    try:
+        _callback(_context, sock, event, status)
+    except Exception as e:  # a broken callback must not stop the pump
+        print_exception(e)
 
 
 def _stack(dev):
@@ -345,6 +349,9 @@ class socket(IOBase):
         self._backlog = 1
         self._readable = None
         self._ack_burst = None
+        self._ack_at = 1
+        self._source = None
+        self._rxv = None
         self._writes = []  # SOCKWR commands, one per write that may be in flight
         self._readable_now = self._readable_state  # bound once: waits would allocate it
         self._listener = _child
@@ -416,15 +423,18 @@ class socket(IOBase):
                                 1 if self.family == AF_INET else 2]
             window = self._rxsize if self._mode == ASYNC_ACKED else 0
         self._next_sn = self._acked = 0
+        biggest = _PUSH_FRAME[0 if self.type == SOCK_STREAM else 1]
+        self._ack_at = max(1, min(self._rxsize // 2, self._rxsize - biggest))
         self._stack.submit(self._sockc(101, window), self._sockc(102, frame))
 
     def _sockc(self, param, value, on_status=None):
-        return Command(_ids.SOCKC, (tlv.U2, self._id, tlv.U4, param, tlv.U4, value), None,
+        return Command(_ids.SOCKC, [tlv.U2, self._id, tlv.U4, param, tlv.U4, value], None,
                        on_status)
 
     def _buffers(self):
         if self._rx is None:
             self._rx = bytearray(self._rxsize)
+            self._rxv = memoryview(self._rx)
         if self._tx is None and self.type == SOCK_STREAM:
             self._tx = bytearray(self._txsize)
 
@@ -746,36 +756,41 @@ class socket(IOBase):
         n = msg.len(i)
         if self._rx is None:
             self._buffers()
-        size = self._rxsize
-        if n > size - self._rx_len:
-            # Only simple push mode (no window) can get here. A datagram may be lost; a hole
-            # in a stream may not go unnoticed: the socket fails with ENOBUFS instead.
-            self._stack.dev._on_drop("socket %d: %d bytes overflow the receive ring" % (
-                self._id, n))
-            if self.type == SOCK_STREAM and not self._err:
-                self._err = _ENOBUFS
-                _emit(self, EVENT_ERROR, STATUS_ERROR)
-                self._notify()
+        if n > self._rxsize - self._rx_len:
+            self._overflow(n)
             return
-        src = memoryview(msg.buf)
-        p = msg.offset(i)
-        end = (self._rx_start + self._rx_len) % size
-        first = size - end if n > size - end else n
-        self._rx[end:end + first] = src[p:p + first]
-        if first < n:
-            self._rx[0:n - first] = src[p + first:p + n]
-        self._rx_len += n
+        self._ring_in(msg.view, msg.offset(i), n)
         if source is not None:
             self._dgrams.append([n, source])
         _emit(self, EVENT_RECV)
         self._notify()
 
+    def _ring_in(self, view, p, n):
+        end = (self._rx_start + self._rx_len) % self._rxsize
+        first = self._rxsize - end if n > self._rxsize - end else n
+        self._rx[end:end + first] = view[p:p + first]
+        if first < n:
+            self._rx[0:n - first] = view[p + first:p + n]
+        self._rx_len += n
+
+    def _overflow(self, n):
+        # Only simple push mode (no window) can get here. A datagram may be lost; a hole in a
+        # stream may not go unnoticed: the socket fails with ENOBUFS instead.
+        self._stack.dev._on_drop("socket %d: %d bytes overflow the receive ring" % (self._id, n))
+        if self.type == SOCK_STREAM and not self._err:
+            self._err = _ENOBUFS
+            _emit(self, EVENT_ERROR, STATUS_ERROR)
+            self._notify()
+
     def _notify(self):
         if self._readable is not None:
-            try:
-                self._readable(self)
-            except Exception as e:
-                print_exception(e)
+            self._call_readable()
+
+    def _call_readable(self):
+        try:
+            self._readable(self)
+        except Exception as e:  # a broken callback must not stop the pump
+            print_exception(e)
 
     def _read_more(self):
         """Polled mode: ask for what the module holds, as far as the ring has room."""
@@ -826,18 +841,14 @@ class socket(IOBase):
         """
         if self._ack_busy or self._st >= _CLOSED:
             return
-        unacked = (self._next_sn - self._acked) & 0xFFFF
-        frame = _PUSH_FRAME[0 if self.type == SOCK_STREAM else 1]
-        if unacked < max(1, min(self._rxsize // 2, self._rxsize - frame)):
+        if (self._next_sn - self._acked) & 0xFFFF < self._ack_at:
             return
         self._ack_busy = True
         self._acked = self._next_sn
-        burst = self._ack_burst
-        if burst is None:  # one SOCKC(100) per socket, reused: at most one is in flight
-            burst = self._ack_burst = (Command(_ids.SOCKC, [tlv.U2, self._id, tlv.U4, 100,
-                                                            tlv.U4, 0], None, self._on_acked),)
-        burst[0].params[5] = self._next_sn
-        self._stack.submit_burst(burst)
+        if self._ack_burst is None:  # one SOCKC(100) per socket, reused: one is in flight
+            self._ack_burst = (self._sockc(100, 0, self._on_acked),)
+        self._ack_burst[0].params[5] = self._next_sn
+        self._stack.submit_burst(self._ack_burst)
 
     def _on_acked(self, cmd):
         self._ack_busy = False
@@ -868,8 +879,8 @@ class socket(IOBase):
 
     def _recv(self, buf, n, flags, want_source):
         self._check()
-        stream = self.type == SOCK_STREAM
-        if stream and self._st in (_OPEN, _LISTENING) and not self._rx_len and not self._hup:
+        if (self.type == SOCK_STREAM and self._st in (_OPEN, _LISTENING) and not self._rx_len
+                and not self._hup):
             raise _error(_ENOTCONN)
         if flags & MSG_DONTWAIT and not self._readable_state():
             raise _error(_EAGAIN)
@@ -882,32 +893,36 @@ class socket(IOBase):
                 raise _error(self._err)
             if self._hup:
                 return (0, self._peer) if want_source else 0
-        source = self._peer
-        dgram = 0
-        if stream:
-            n = min(n, self._rx_len)
-        else:
-            dgram, source = self._dgrams[0]
-            n = min(n, dgram)
+        n = self._take(buf, n, flags)
+        return (n, self._source) if want_source else n
+
+    def _take(self, buf, n, flags):
+        """Copy up to n buffered bytes (one datagram at most) into buf; consume unless
+        MSG_PEEK. Leaves the sender in self._source."""
+        if self.type == SOCK_STREAM:
+            self._source = self._peer
+            if n > self._rx_len:
+                n = self._rx_len
+            self._copy_out(buf, n)
+            if not flags & MSG_PEEK:
+                self._consume(n, 0)
+            return n
+        dgram = self._dgrams[0]
+        self._source = dgram[1]
+        if n > dgram[0]:
+            n = dgram[0]
         self._copy_out(buf, n)
         if not flags & MSG_PEEK:
-            if stream:
-                self._consume(n, 0)
-            else:
-                self._dgrams.pop(0)
-                self._consume(dgram, dgram)
-        if flags & MSG_TRUNC and dgram:
-            n = dgram
-        return (n, source) if want_source else n
+            self._dgrams.pop(0)
+            self._consume(dgram[0], dgram[0])
+        return dgram[0] if flags & MSG_TRUNC else n
 
     def _copy_out(self, buf, n):
-        size = self._rxsize
         start = self._rx_start
-        first = size - start if n > size - start else n
-        dst = memoryview(buf)
-        dst[0:first] = memoryview(self._rx)[start:start + first]
+        first = self._rxsize - start if n > self._rxsize - start else n
+        buf[0:first] = self._rxv[start:start + first]
         if first < n:
-            dst[first:n] = memoryview(self._rx)[0:n - first]
+            buf[first:n] = self._rxv[0:n - first]
 
     # ---- sending ---------------------------------------------------------------------------
 

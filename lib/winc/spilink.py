@@ -346,8 +346,11 @@ class SpiLink:
         sdio.cmd53(self._frame, fn_reg, flags, count)
         self._bus.transfer(self._frame_tx[sdio.FRAME_R5], self._frame_rx[sdio.FRAME_R5])
         if self._resp[8] or self._resp[9]:
-            raise self._fault(BusError("CMD53 0x%08x: R5 0x%02x%02x" % (
-                fn_reg, self._resp[8], self._resp[9])))
+            raise self._r5_error(fn_reg)
+
+    def _r5_error(self, fn_reg):
+        return self._fault(BusError("CMD53 0x%08x: R5 0x%02x%02x" % (
+            fn_reg, self._resp[8], self._resp[9])))
 
     def _target(self, cache, mv, off):
         """Where the next _read/_write moves data: mv from off (cache: its views by position)."""

@@ -123,6 +123,7 @@ class Message:
 
     def __init__(self):
         self.buf = None
+        self.view = None
         self.kind = -1
         self.id = 0  # command ID (STATUS/RSP) or AEC ID
         self.seq = 0
@@ -141,7 +142,9 @@ class Message:
     def load(self, buf, n, start=0):
         """parse() that returns why the message is malformed (or None) instead of raising:
         the receive path has no except clause, which would put its frame on the heap."""
-        self.buf = buf
+        if buf is not self.buf:
+            self.buf = buf
+            self.view = memoryview(buf)  # made once per buffer: slices of it copy data out
         self.count = 0
         self.kind = kind = buf[start] if n else -1
         if kind == _ids.STATUS:
@@ -151,23 +154,26 @@ class Message:
         elif kind == _ids.RSP or kind == _ids.AEC:
             if n < _MSG_HEADER:
                 return "message of %d bytes" % n
-            reason = self._elements(buf, start, start + n)
-            if reason is not None:
-                return reason
+            n = self._elements(buf, start + _MSG_HEADER, start + n)
+            if n is not None:
+                return n
         else:
             return "message type %d" % kind
-        # An AEC is identified by its rspId field; a STATUS or RSP by the command ID it answers
-        # (an RSP's rspId equals that command ID wherever the host cares, §4.4).
-        n = start + 5 if kind == _ids.AEC else start + 1
-        self.id = buf[n] << 8 | buf[n + 1]
-        self.seq = buf[start + 3] << 8 | buf[start + 4]
+        self._head(buf, start, kind)
         return None
 
-    def _elements(self, buf, start, end):
-        count = buf[start + 9]
+    def _head(self, buf, start, kind):
+        # An AEC is identified by its rspId field; a STATUS or RSP by the command ID it answers
+        # (an RSP's rspId equals that command ID wherever the host cares, §4.4).
+        kind = start + 5 if kind == _ids.AEC else start + 1
+        self.id = buf[kind] << 8 | buf[kind + 1]
+        self.seq = buf[start + 3] << 8 | buf[start + 4]
+
+    def _elements(self, buf, p, end):
+        """Index the elements from p (just after the header) to end; the reason if malformed."""
+        count = buf[p - 1]
         if count > MAX_ELEMENTS:
             return "%d elements" % count
-        p = start + _MSG_HEADER
         i = 0
         while i < count:
             if p + 4 > end:
@@ -199,16 +205,19 @@ class Message:
         """Element i as an int; allocation-free for values within the small-int range."""
         self._check(i)
         t = self._type[i]
-        size = self._len[i]
-        if size < 1 or size > 4 or (t != _ids.T_INT and t not in _UNSIGNED):
-            raise ProtocolError("element %d is not an integer (type %d, %d bytes)" % (i, t, size))
+        n = self._len[i]
+        if n < 1 or n > 4 or (t != _ids.T_INT and t not in _UNSIGNED):
+            raise ProtocolError("element %d is not an integer (type %d, %d bytes)" % (i, t, n))
         buf = self.buf
-        p = self._off[i]
-        value = buf[p]
+        i = self._off[i]
+        value = buf[i]
         if t == _ids.T_INT and value & 0x80:
             value -= 0x100
-        for k in range(p + 1, p + size):
-            value = (value << 8) | buf[k]
+        n += i
+        i += 1
+        while i < n:
+            value = value << 8 | buf[i]
+            i += 1
         return value
 
     def bytes(self, i):
