@@ -149,11 +149,7 @@ class Device:
         if self._state != _UP and self._state != _INIT:
             raise self._down_error()
         self._link.check(cmds)
-        for cmd in cmds:
-            cmd.seq = self._seq
-            cmd.status = PENDING
-            self._seq = (self._seq + 1) & 0xFFFF
-            self._pending.append(cmd)
+        self._number(cmds)
         self._queue.append(cmds)
         if not self._busy:
             self._enter()
@@ -162,6 +158,19 @@ class Device:
                 self._cut = False
             finally:
                 self._leave()
+
+    def _number(self, cmds):
+        """Give each command its sequence number and put it in the pending list."""
+        for cmd in cmds:
+            cmd.seq = self._seq
+            cmd.status = PENDING
+            self._seq = (self._seq + 1) & 0xFFFF
+            self._pending.append(cmd)
+
+    @property
+    def up(self):
+        """True once init() has succeeded and until the module or the link is lost."""
+        return self._state == _UP
 
     def wait(self, cmd, timeout_ms=CALL_TIMEOUT_MS):
         """Pump until cmd has its STATUS; ETIMEDOUT past timeout_ms, EAGAIN inside a callback."""

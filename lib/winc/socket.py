@@ -197,12 +197,9 @@ class _Stack:
         self.submit_burst(cmds)
 
     def submit_burst(self, cmds):
-        try:
-            self.dev.submit(cmds)
-        except OSError as e:  # the module or the link is down: C.4 says EIO
-            if e.errno == _EIO:
-                raise
-            raise OSError(_EIO, str(e)) from None
+        if not self.dev.up:  # C.4: a module or link that is down is EIO to a socket
+            raise _error(_EIO)
+        self.dev.submit(cmds)
 
     # ---- AECs ------------------------------------------------------------------------------
 
