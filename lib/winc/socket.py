@@ -348,9 +348,10 @@ class socket(IOBase):
         self._ack_burst = None
         self._ack_at = 1
         self._source = None
-        self._rxv = None
+        self._rxv = self._txv = None  # views of the rings, made with them
         self._writes = []  # SOCKWR commands, one per write that may be in flight
-        self._readable_now = self._readable_state  # bound once: waits would allocate it
+        self._readable_now = self._readable_state  # bound once: waits would allocate them
+        self._writable_now = self._writable
         self._listener = _child
         if _child is None:
             self._open()
@@ -434,6 +435,7 @@ class socket(IOBase):
             self._rxv = memoryview(self._rx)
         if self._tx is None and self.type == SOCK_STREAM:
             self._tx = bytearray(self._txsize)
+            self._txv = memoryview(self._tx)
 
     def close(self):
         """Close; queued TX data is still delivered first (C.5). Idempotent."""
@@ -469,7 +471,7 @@ class socket(IOBase):
             return  # a module reset got there first and already said CLOSE (shutdown: id 0)
         if self._stack.by_id.get(self._id) is self:
             del self._stack.by_id[self._id]
-        self._rx = self._tx = None
+        self._rx = self._tx = self._rxv = self._txv = None
         _emit(self, EVENT_CLOSE, STATUS_ERROR if cmd.status else STATUS_OK)
 
     def _die(self):
@@ -478,7 +480,7 @@ class socket(IOBase):
             self._st = _DEAD
         self._closing = False
         self._err = _ECONNABORTED
-        self._rx = self._tx = None
+        self._rx = self._tx = self._rxv = self._txv = None
         self._rx_len = self._tx_len = 0
         self._children = []  # each child is in the stack's table and dies on its own
         _emit(self, EVENT_CLOSE, STATUS_ERROR)
@@ -929,28 +931,33 @@ class socket(IOBase):
             if self._peer is None:
                 raise _error(_EDESTADDRREQ)
             return self._sendto(data, self._peer_packed, self._peer[1])
-        st = self._st
-        if st == _OPEN or st == _LISTENING or st == _PEER_CLOSED:
+        if self._st == _OPEN or self._st == _LISTENING or self._st == _PEER_CLOSED:
             raise _error(_ENOTCONN)
         if not len(data):
             return 0
-        self._wait(lambda: (self._st == _CONNECTED and self._tx_len < self._txsize)
-                   or self._err or self._st != _CONNECTING and self._st != _CONNECTED)
+        self._wait(self._writable_now)
         self._check()
         if self._err:
             raise _error(self._err)
         if self._st != _CONNECTED:
             raise _error(_ENOTCONN)
-        size = self._txsize
-        n = min(len(data), size - self._tx_len)
-        end = (self._tx_start + self._tx_len) % size
-        first = size - end if n > size - end else n
-        src = memoryview(data)
+        data = self._ring_out(memoryview(data))
+        self._write_more()
+        return data
+
+    def _writable(self):
+        return ((self._st == _CONNECTED and self._tx_len < self._txsize) or self._err
+                or self._st != _CONNECTING and self._st != _CONNECTED)
+
+    def _ring_out(self, src):
+        """Queue as much of src as the transmit ring takes; returns the count."""
+        n = min(len(src), self._txsize - self._tx_len)
+        end = (self._tx_start + self._tx_len) % self._txsize
+        first = self._txsize - end if n > self._txsize - end else n
         self._tx[end:end + first] = src[0:first]
         if first < n:
             self._tx[0:n - first] = src[first:n]
         self._tx_len += n
-        self._write_more()
         return n
 
     def sendall(self, data):
@@ -970,16 +977,14 @@ class socket(IOBase):
 
     def _write_more(self):
         """Hand queued bytes to the module: SOCKWR chunks, up to two in flight (§8.6)."""
-        chunk_max = _TCP_CHUNK[0 if self.family == AF_INET else 1]
-        size = self._txsize
         while self._tx_cmds < _WRITES_IN_FLIGHT and self._tx_flight < self._tx_len:
-            start = (self._tx_start + self._tx_flight) % size
-            n = min(self._tx_len - self._tx_flight, chunk_max, size - start)
+            start = (self._tx_start + self._tx_flight) % self._txsize
+            n = min(self._tx_len - self._tx_flight,
+                    _TCP_CHUNK[0 if self.family == AF_INET else 1], self._txsize - start)
             cmd = self._free_write()
-            params = cmd.params
-            params[3] = cmd.n = n
-            params[5] = cmd.wseq = (self._tx_seq + self._tx_flight) & 0xFFFF
-            params[7] = memoryview(self._tx)[start:start + n]
+            cmd.params[3] = cmd.n = n
+            cmd.params[5] = cmd.wseq = (self._tx_seq + self._tx_flight) & 0xFFFF
+            cmd.params[7] = self._txv[start:start + n]
             cmd.gen = self._tx_gen
             self._tx_flight += n
             self._tx_cmds += 1
@@ -987,15 +992,19 @@ class socket(IOBase):
 
     def _free_write(self):
         """A SOCKWR command of this socket's own that is not in flight: made once, reused."""
-        pool = self._writes
-        for cmd in pool:
-            if cmd.status != PENDING:
-                return cmd
+        i = 0
+        while i < len(self._writes):
+            if self._writes[i].status != PENDING:
+                return self._writes[i]
+            i += 1
+        self._writes.append(self._new_write())
+        return self._writes[i]
+
+    def _new_write(self):
         cmd = Command(_ids.SOCKWR, [tlv.U2, self._id, tlv.U2, 0, tlv.I4, 0, tlv.BYTES, b""],
                       None, self._on_written)
         cmd.n = cmd.wseq = cmd.gen = 0  # all attributes now: later writes add none
         cmd.burst = (cmd,)
-        pool.append(cmd)
         return cmd
 
     def _on_written(self, cmd):

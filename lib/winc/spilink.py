@@ -93,40 +93,48 @@ class SpiLink:
     def start(self, cmds):
         """Encode a burst into the transmit buffer and announce it (§3.2)."""
         off = 0
-        for i in range(len(cmds)):
-            cmd = cmds[i]
-            n = encode_request(self.tx, cmd.id, cmd.seq, cmd.params, off)
-            self._frag_off[i] = off
-            self._frag_len[i] = n
-            off += n
-        count = len(cmds)
-        self._frags = count
+        i = 0
+        while i < len(cmds):
+            off += self._encode(cmds[i], i, off)
+            i += 1
+        self._frags = i
         self._next = 0
         self._credits = 0
-        word = self._word
-        if count == 1:
-            size = self._frag_len[0] >> 2
-            word[0] = size & 0xFF
-            word[1] = size >> 8
+        if i == 1:
+            i = self._frag_len[0] >> 2
+            self._word[0] = i & 0xFF
+            self._word[1] = i >> 8
+            i = 1
         else:
-            csa = self._csa
-            for i in range(count):
-                size = self._frag_len[i] >> 2
-                csa[4 * i] = size & 0xFF
-                csa[4 * i + 1] = size >> 8
-                csa[4 * i + 2] = csa[4 * i + 3] = 0
-            self._write_reg(sdio.F0_CLOCK_WAKE, sdio.CLOCK_WAKE_MANUAL)
-            self._target(None, _CSA_ZERO, 0)
-            self._write(sdio.F0_CSA_POINTER, 3, CMD53_INCR)
-            self._write_reg(sdio.F0_CLOCK_WAKE, sdio.CLOCK_WAKE_AUTO)
-            self._target(None, self._csa_views[4 * count], 0)
-            self._write(sdio.F0_CSA_DATA, 4 * count, 0)
-            word[0] = count
-            word[1] = 0
-        word[2] = count
-        word[3] = _TX_REQ
-        self._target(None, word, 0)
+            self._announce(i)
+        self._word[2] = i
+        self._word[3] = _TX_REQ
+        self._target(None, self._word, 0)
         self._write(sdio.F1_HOST_GP, 4, CMD53_INCR)
+
+    def _encode(self, cmd, i, off):
+        n = encode_request(self.tx, cmd.id, cmd.seq, cmd.params, off)
+        self._frag_off[i] = off
+        self._frag_len[i] = n
+        return n
+
+    def _announce(self, count):
+        """A burst of several: the CSA length list, then the count in the mailbox word."""
+        csa = self._csa
+        i = 0
+        while i < count:
+            csa[4 * i] = (self._frag_len[i] >> 2) & 0xFF
+            csa[4 * i + 1] = self._frag_len[i] >> 10
+            csa[4 * i + 2] = csa[4 * i + 3] = 0
+            i += 1
+        self._write_reg(sdio.F0_CLOCK_WAKE, sdio.CLOCK_WAKE_MANUAL)
+        self._target(None, _CSA_ZERO, 0)
+        self._write(sdio.F0_CSA_POINTER, 3, CMD53_INCR)
+        self._write_reg(sdio.F0_CLOCK_WAKE, sdio.CLOCK_WAKE_AUTO)
+        self._target(None, self._csa_views[4 * count], 0)
+        self._write(sdio.F0_CSA_DATA, 4 * count, 0)
+        self._word[0] = count
+        self._word[1] = 0
 
     def _fault(self, exc):
         """Remember the BusError being raised: the device fails on it once the raise unwinds."""

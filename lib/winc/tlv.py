@@ -54,14 +54,10 @@ def frac(ident, index):
 def encode_request(buf, cmd_id, seq, params, off=0):
     """Write a REQ message at buf[off:]; params alternate type code and value. Returns its length.
 
-    With buf None nothing is written: the parameters are only validated and measured.
+    With buf None nothing is written: the parameters are only validated and measured. The
+    encoder is split into small functions so that no MicroPython frame goes to the heap.
     """
-    end = len(buf) if buf is not None else 0x3FFFFFFF  # measuring: no bound
-    p = off + _REQ_HEADER
-    count = len(params) // 2
-    for i in range(count):
-        p = _put(buf, p, end, params[2 * i], params[2 * i + 1], i)
-    size = p - off - _REQ_HEADER
+    p = _params(buf, params, off + _REQ_HEADER)
     if buf is None:
         return p - off
     buf[off] = _ids.REQ
@@ -69,53 +65,80 @@ def encode_request(buf, cmd_id, seq, params, off=0):
     buf[off + 2] = cmd_id & 0xFF
     buf[off + 3] = (seq >> 8) & 0xFF
     buf[off + 4] = seq & 0xFF
-    buf[off + 5] = count
-    buf[off + 6] = size >> 8
-    buf[off + 7] = size & 0xFF
-    return p - off
+    buf[off + 5] = len(params) >> 1
+    p -= off
+    buf[off + 6] = (p - _REQ_HEADER) >> 8
+    buf[off + 7] = (p - _REQ_HEADER) & 0xFF
+    return p
 
 
-def _put(buf, p, end, code, value, index):
-    tlv_type = code & 0xFF
-    width = code >> 8
-    if width:
-        if not isinstance(value, int):
-            raise TypeError("parameter %d: int expected" % index)
-        top = value >> (8 * width - 1)  # shifts keep to small ints on a 32-bit MCU
-        if (top != 0 and top != -1) if tlv_type == _ids.T_INT else (value < 0 or top > 1):
-            raise ValueError("parameter %d: %d does not fit %d bytes" % (index, value, width))
-        n = width
-    else:
+def _params(buf, params, p):
+    """Write (with buf None: measure) the TLVs of params from p on; returns where they end."""
+    end = len(buf) if buf is not None else 0x3FFFFFFF  # measuring: no bound
+    i = 0
+    while i < len(params):
+        n = _length(params, i)
+        if p + 4 + n + (-n & 3) > end or n > 0xFFFF:
+            raise ValueError("parameter %d: request exceeds the transmit buffer" % (i >> 1))
+        if buf is not None:
+            _tlv(buf, p, params, i)
+        p += 4 + n + (-n & 3)
+        i += 2
+    return p
+
+
+def _length(params, i):
+    """Byte length of parameter i // 2's value; TypeError/ValueError if it cannot be sent."""
+    if params[i] >> 8:
+        _check_int(params[i] & 0xFF, params[i] >> 8, params[i + 1], i >> 1)
+        return params[i] >> 8
+    value = params[i + 1]
+    n = len(value.encode() if isinstance(value, str) else value)  # str: its UTF-8 bytes
+    _check_address(params[i] & 0xFF, n, i >> 1)
+    return n
+
+
+def _check_address(tlv_type, n, index):
+    lengths = _ADDR_LENGTHS.get(tlv_type)
+    if lengths is not None and n not in lengths:
+        raise ValueError("parameter %d: address of %d bytes" % (index, n))
+
+
+def _check_int(tlv_type, width, value, index):
+    if not isinstance(value, int):
+        raise TypeError("parameter %d: int expected" % index)
+    top = value >> (8 * width - 1)  # shifts keep to small ints on a 32-bit MCU
+    if (top != 0 and top != -1) if tlv_type == _ids.T_INT else (value < 0 or top > 1):
+        raise ValueError("parameter %d: %d does not fit %d bytes" % (index, value, width))
+
+
+def _tlv(buf, p, params, i):
+    """Write parameter i // 2 as one TLV at buf[p:], pad included."""
+    value = params[i + 1]
+    n = params[i] >> 8
+    if not n:
         if isinstance(value, str):
             value = value.encode()
         n = len(value)
-        lengths = _ADDR_LENGTHS.get(tlv_type)
-        if lengths is not None and n not in lengths:
-            raise ValueError("parameter %d: address of %d bytes" % (index, n))
-    pad = -n & 3
-    if p + 4 + n + pad > end or n > 0xFFFF:
-        raise ValueError("parameter %d: request exceeds the transmit buffer" % index)
-    if buf is None:
-        return p + 4 + n + pad
-    buf[p] = tlv_type
-    buf[p + 1] = pad
+    buf[p] = params[i] & 0xFF
+    buf[p + 1] = -n & 3
     buf[p + 2] = n >> 8
     buf[p + 3] = n & 0xFF
     p += 4
-    if width:
-        q = p + n
-        while q > p:
-            q -= 1
-            buf[q] = value & 0xFF
+    if params[i] >> 8:
+        i = p + n
+        while i > p:
+            i -= 1
+            buf[i] = value & 0xFF
             value >>= 8
     else:
         buf[p : p + n] = value
     p += n
-    while pad:
+    n = -n & 3
+    while n:
         buf[p] = 0
         p += 1
-        pad -= 1
-    return p
+        n -= 1
 
 
 class Message:
@@ -178,13 +201,12 @@ class Message:
         while i < count:
             if p + 4 > end:
                 return "element %d truncated" % i
-            size = buf[p + 2] << 8 | buf[p + 3]
-            if p + 4 + size > end:
+            self._len[i] = buf[p + 2] << 8 | buf[p + 3]
+            if p + 4 + self._len[i] > end:
                 return "element %d overruns the message" % i
             self._type[i] = buf[p]
             self._off[i] = p + 4
-            self._len[i] = size
-            p += 4 + size + (buf[p + 1] & 3)  # the host trusts the pad bits (§5.1)
+            p += 4 + self._len[i] + (buf[p + 1] & 3)  # the host trusts the pad bits (§5.1)
             i += 1
         self.count = count
         return None
