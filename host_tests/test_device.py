@@ -361,3 +361,21 @@ def test_an_exception_mid_frame_leaves_cs_high_and_init_recovers():
     assert emu.cs.value() == 1
     dev.init(5000)
     assert dev.call(_ids.GMM) == [[b"WINCS02"]]
+
+
+def test_dispatch_survives_a_handler_cut_short_by_a_base_exception():
+    emu, dev = _up()
+    calls = []
+
+    def handler(msg):
+        calls.append(msg.int(0))
+        if len(calls) == 1:
+            raise _Cut()  # e.g. Ctrl-C inside a callback: it reaches the caller
+
+    dev.subscribe(_ids.AEC_SOCKCL, handler)
+    emu.inject("SOCKCL", ("U2", 1))
+    raises(_Cut, dev.pump, 2000)
+    emu.inject("SOCKCL", ("U2", 2))
+    while len(calls) < 2 and dev.pump(2000):
+        pass
+    assert calls == [1, 2]  # the next message is still dispatched, through a fresh guard

@@ -67,6 +67,9 @@ class Device:
         self._busy = False
         self._cut = False
         self._deferred = False
+        self._guard_gen = None  # see _run
+        self._guarding = False
+        self._h = self._ha = self._hb = None
         self._info = None
         # trace(event, obj): 'tx' Command, 'rx' Message, 'drop' reason, 'reset' errno.
         self.trace = None
@@ -333,9 +336,44 @@ class Device:
         if cmd.on_status is not None:
             self._run(cmd.on_status, cmd)
 
+    def _run(self, handler, a, b=_NO_ARG):
+        """Call handler(a) or handler(a, b); an exception it raises is printed, not raised.
+
+        The except clause lives in a generator made once (_guard): a function with one would
+        put its frame on the MicroPython heap at every dispatched message. A handler that
+        dispatches again (nested) gets a plain guarded call instead.
+        """
+        if self._guarding:
+            self._run_nested(handler, a, b)
+            return
+        if self._guard_gen is None:
+            self._guard_gen = self._guard()
+            next(self._guard_gen)
+        self._h = handler
+        self._ha = a
+        self._hb = b
+        self._guard_gen.send(None)
+
+    def _guard(self):
+        while True:
+            yield
+            self._guarding = True
+            try:
+                if self._hb is _NO_ARG:
+                    self._h(self._ha)
+                else:
+                    self._h(self._ha, self._hb)
+            except Exception as e:  # a handler's bug must not stop the pump
+                print_exception(e)
+            except BaseException:  # Ctrl-C: it ends this generator; _run makes a new one
+                self._guard_gen = None
+                self._guarding = False
+                raise
+            self._guarding = False
+            self._h = self._ha = self._hb = None  # keep no message or command alive
+
     @staticmethod
-    def _run(handler, a, b=_NO_ARG):
-        # Two fixed arities instead of *args: no tuple per dispatched message.
+    def _run_nested(handler, a, b):
         try:
             if b is _NO_ARG:
                 handler(a)
