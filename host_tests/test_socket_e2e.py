@@ -5,6 +5,7 @@ under CPython and under the MicroPython interpreter.
 """
 
 import hostnet
+from sockrig import recv_exactly
 from support import MICROPYTHON, device, emulator, raises
 
 from winc import socket as ws
@@ -19,15 +20,6 @@ def _net():
     return emu, dev
 
 
-def _recv_all(s, n):
-    out = b""
-    while len(out) < n:
-        chunk = s.recv(n - len(out))
-        assert chunk, "EOF after %d of %d bytes" % (len(out), n)
-        out += chunk
-    return out
-
-
 def test_tcp_client_round_trip_through_a_host_server():
     emu, dev = _net()
     server, port = hostnet.listener()
@@ -40,7 +32,7 @@ def test_tcp_client_round_trip_through_a_host_server():
     s.sendall(payload)
     assert hostnet.recv_exactly(conn, len(payload), dev) == payload
     conn.send(b"reply from the host")
-    assert _recv_all(s, 19) == b"reply from the host"
+    assert recv_exactly(s, 19) == b"reply from the host"
     conn.close()
     assert s.recv(10) == b""  # the host closed: EOF
     s.close()
@@ -59,7 +51,7 @@ def test_tcp_server_accepts_a_host_client():
     assert addr[0] == "127.0.0.1"
     child.settimeout(5)
     client.send(b"ping")
-    assert _recv_all(child, 4) == b"ping"
+    assert recv_exactly(child, 4) == b"ping"
     child.sendall(b"pong")
     assert hostnet.recv_exactly(client, 4, dev) == b"pong"
     child.close()
@@ -108,4 +100,21 @@ def test_recv_on_a_fresh_socket_is_enotconn():
     _net()
     s = ws.socket()
     assert raises(OSError, s.recv, 1).errno == ENOTCONN
+    s.close()
+
+
+def test_poll_without_an_int_pin_asks_the_module_at_most_every_10_ms():
+    import time
+
+    emu = emulator()
+    dev = device(emu, irq=False, rx_buf=4096, tx_buf=2048)
+    dev.init(5000)
+    s = ws.socket()
+    emu.clear_bus_counts()
+    t0 = time.ticks_ms() if MICROPYTHON else time.monotonic() * 1000
+    for _ in range(200):  # what select.poll/asyncio do: ioctl about once a millisecond
+        s.ioctl(3, ws.POLLIN)
+    took = (time.ticks_ms() if MICROPYTHON else time.monotonic() * 1000) - t0
+    frames = emu.bus_counts()["frames"]
+    assert frames <= took / 10 + 1  # one INT_ID read per 10 ms window, not one per call
     s.close()

@@ -6,7 +6,6 @@ the module says is dispatched from `pump()`, in module order; handlers never wai
 
 from . import _ids
 from ._compat import const, print_exception, schedule, ticks_add, ticks_diff, ticks_ms
-from .sdio import BusError
 
 _EIO = const(5)
 _EAGAIN = const(11)
@@ -15,6 +14,7 @@ _ECONNABORTED = const(103)
 _ETIMEDOUT = const(110)
 
 PENDING = const(-1)
+_POLL_MS = const(10)
 _MAX_EVENTS = const(16)  # per pump pass: a flooding module cannot starve the caller
 CALL_TIMEOUT_MS = const(5000)
 _NO_ARG = object()
@@ -30,6 +30,14 @@ def _name(table, ident):
     from . import _names
 
     return _names.name(getattr(_names, table), ident)
+
+
+def _call(handler, a, b):
+    # Two fixed arities instead of *args: no tuple per dispatched message.
+    if b is _NO_ARG:
+        handler(a)
+    else:
+        handler(a, b)
 
 
 class Command:
@@ -71,11 +79,12 @@ class Device:
         self._guarding = False
         self._h = self._ha = self._hb = None
         self._info = None
+        self._polled = ticks_ms()  # last SPI poll of poll_events() when there is no INT pin
         # trace(event, obj): 'tx' Command, 'rx' Message, 'drop' reason, 'reset' errno.
         self.trace = None
         # Bound methods made once: they are handed out on every event.
         self._received = self._on_message
-        self._dropped = self._on_drop
+        self._dropped = self.drop
         self._scheduled = self._pump_scheduled
         Device.default = self
 
@@ -87,7 +96,7 @@ class Device:
 
     def init(self, timeout_ms=10000):
         """Reset (if a reset line exists), handshake, and read the firmware version."""
-        self._busy = True
+        self._enter()
         try:
             if self._state == _UP:
                 self._forget(_ECONNABORTED)
@@ -97,16 +106,9 @@ class Device:
             self._info = None
             self._state = _INIT
             self._link.init(timeout_ms)
-        except BusError:
-            self._state = _FAILED
-            self._link.idle()
-            self._link.fault = None  # reported by this raise: not a fault of the next operation
-            raise
-        except BaseException:  # e.g. Ctrl-C mid-frame: leave CS high, the link in step
-            self._link.idle()
-            raise
+            self._cut = False
         finally:
-            self._leave()
+            self._leave()  # a BusError leaves the device FAILED
         self._info = self._query_version(timeout_ms)
         self._state = _UP
         return self._info
@@ -117,8 +119,17 @@ class Device:
         return self._busy
 
     def poll_events(self):
-        """Pump once if the module has something to say (cheap when INT is idle); never waits."""
-        if not self._busy and self._state == _UP and self._link.pending():
+        """Pump once if the module has something to say; never waits. With an INT pin this is a
+        pin read; without one, asking costs an SPI transaction, so it is asked at most every
+        _POLL_MS (poll and asyncio call this about once a millisecond)."""
+        if self._busy or self._state != _UP:
+            return
+        if not self._link.has_irq:
+            now = ticks_ms()
+            if ticks_diff(now, self._polled) < _POLL_MS:
+                return
+            self._polled = now
+        if self._link.pending():
             self.pump()
 
     def version(self):
@@ -328,7 +339,7 @@ class Device:
                 break  # the message predates every pending command
             pending.pop(0)
             self._complete(cmd, _ids.INVALID_CMD)
-        self._on_drop("%s 0x%04x seq %d matches no pending command" % (
+        self.drop("%s 0x%04x seq %d matches no pending command" % (
             "STATUS" if msg.kind == _ids.STATUS else "RSP", msg.id, seq))
 
     def _complete(self, cmd, status):
@@ -359,10 +370,7 @@ class Device:
             yield
             self._guarding = True
             try:
-                if self._hb is _NO_ARG:
-                    self._h(self._ha)
-                else:
-                    self._h(self._ha, self._hb)
+                _call(self._h, self._ha, self._hb)
             except Exception as e:  # a handler's bug must not stop the pump
                 print_exception(e)
             except BaseException:  # Ctrl-C: it ends this generator; _run makes a new one
@@ -375,14 +383,12 @@ class Device:
     @staticmethod
     def _run_nested(handler, a, b):
         try:
-            if b is _NO_ARG:
-                handler(a)
-            else:
-                handler(a, b)
+            _call(handler, a, b)
         except Exception as e:  # a handler's bug must not stop the pump
             print_exception(e)
 
-    def _on_drop(self, reason):
+    def drop(self, reason):
+        """Report a message (or part of one) the driver could not use, with the reason."""
         if self.trace:
             self.trace("drop", reason)
 

@@ -775,7 +775,7 @@ class socket(IOBase):
     def _overflow(self, n):
         # Only simple push mode (no window) can get here. A datagram may be lost; a hole in a
         # stream may not go unnoticed: the socket fails with ENOBUFS instead.
-        self._stack.dev._on_drop("socket %d: %d bytes overflow the receive ring" % (self._id, n))
+        self._stack.dev.drop("socket %d: %d bytes overflow the receive ring" % (self._id, n))
         if self.type == SOCK_STREAM and not self._err:
             self._err = _ENOBUFS
             _emit(self, EVENT_ERROR, STATUS_ERROR)

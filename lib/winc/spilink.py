@@ -152,6 +152,10 @@ class SpiLink:
 
     # ---- events (module -> host) -------------------------------------------------------------
 
+    @property
+    def has_irq(self):
+        return self._bus.has_irq
+
     def pending(self):
         """True when INT says an event waits (always True without an INT pin: poll INT_ID)."""
         return self._bus.irq_asserted() if self._bus.has_irq else True
