@@ -59,63 +59,61 @@ class TcpEcho:
         self.close()
 
 
-class TcpSource:
-    """Sends `size` pseudo-random bytes to each connection, then closes; `digest` is SHA-256."""
-
-    def __init__(self, size):
-        self.data = _pattern(size)
-        self.digest = hashlib.sha256(self.data).hexdigest()
-        self._server = socket.socket()
-        self._server.bind(("127.0.0.1", 0))
-        self._server.listen(4)
-        self.port = self._server.getsockname()[1]
-        threading.Thread(target=self._serve, daemon=True).start()
-
-    def _serve(self):
-        try:
-            conn, _ = self._server.accept()
-        except OSError:
-            return
-        with conn:
-            conn.sendall(self.data)
-
-    def close(self):
-        self._server.close()
-
-
-class TcpSink:
-    """Reads each connection to EOF; `result()` waits and returns (byte count, SHA-256)."""
+class _OneConnection:
+    """A loopback listener that hands its first connection to _serve(conn) in a thread."""
 
     def __init__(self):
         self._server = socket.socket()
         self._server.bind(("127.0.0.1", 0))
         self._server.listen(4)
         self.port = self._server.getsockname()[1]
-        self._done = threading.Event()
-        self._hash = hashlib.sha256()
-        self.count = 0
-        threading.Thread(target=self._serve, daemon=True).start()
+        threading.Thread(target=self._accept, daemon=True).start()
 
-    def _serve(self):
+    def _accept(self):
         try:
             conn, _ = self._server.accept()
         except OSError:
             return
         with conn:
-            while True:
-                data = conn.recv(65536)
-                if not data:
-                    break
-                self.count += len(data)
-                self._hash.update(data)
+            self._serve(conn)
+
+    def close(self):
+        self._server.close()
+
+
+class TcpSource(_OneConnection):
+    """Sends `size` pseudo-random bytes to a connection, then closes; `digest` is SHA-256."""
+
+    def __init__(self, size):
+        self.data = _pattern(size)
+        self.digest = hashlib.sha256(self.data).hexdigest()
+        super().__init__()
+
+    def _serve(self, conn):
+        conn.sendall(self.data)
+
+
+class TcpSink(_OneConnection):
+    """Reads a connection to EOF; `result()` waits and returns (byte count, SHA-256)."""
+
+    def __init__(self):
+        self._done = threading.Event()
+        self._hash = hashlib.sha256()
+        self.count = 0
+        super().__init__()
+
+    def _serve(self, conn):
+        while True:
+            data = conn.recv(65536)
+            if not data:
+                break
+            self.count += len(data)
+            self._hash.update(data)
         self._done.set()
 
     def result(self, timeout=30):
         assert self._done.wait(timeout), "sink never saw EOF"
         return self.count, self._hash.hexdigest()
-
-    def close(self):
-        self._server.close()
 
 
 class UdpEcho:
@@ -140,6 +138,19 @@ class UdpEcho:
 
     def close(self):
         self.sock.close()
+
+
+def drain(sock, bufsize=4096):
+    """Read a winc socket to EOF with recv_into: (byte count, SHA-256 hex digest)."""
+    h = hashlib.sha256()
+    buf = bytearray(bufsize)
+    got = 0
+    while True:
+        n = sock.recv_into(buf)
+        if not n:
+            return got, h.hexdigest()
+        h.update(memoryview(buf)[:n])
+        got += n
 
 
 def _pattern(size):

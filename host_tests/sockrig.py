@@ -50,3 +50,13 @@ class Net:
         deadline = time.time() + seconds
         while time.time() < deadline:
             self.dev.pump(20)
+
+
+def recv_exactly(s, n):
+    """n bytes from a winc socket (blocking recv until they are all in); fails at EOF."""
+    out = b""
+    while len(out) < n:
+        chunk = s.recv(n - len(out))
+        assert chunk, "EOF after %d of %d bytes" % (len(out), n)
+        out += chunk
+    return out

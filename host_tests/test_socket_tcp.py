@@ -14,7 +14,7 @@ import time
 
 import hostnet
 import peers
-from sockrig import Net
+from sockrig import Net, recv_exactly
 from support import raises
 
 from winc import socket as ws
@@ -56,15 +56,6 @@ def _pair(net, **kw):
     conn, _ = server.accept()
     conn.settimeout(5)
     return s, conn, server
-
-
-def _recv_exactly(s, n):
-    out = b""
-    while len(out) < n:
-        chunk = s.recv(n - len(out))
-        assert chunk, "EOF after %d of %d bytes" % (len(out), n)
-        out += chunk
-    return out
 
 
 def _errno(fn, *args):
@@ -209,7 +200,7 @@ def test_TC_01_blocking_connect_and_echo():
     assert net.sent("SOCKBR") == [[s._id, "127.0.0.1", echo.port]]
     assert net.of(s) == [(OPEN, OK), (CONNECT, OK)]
     s.sendall(b"hello")
-    assert _recv_exactly(s, 5) == b"hello"
+    assert recv_exactly(s, 5) == b"hello"
     assert net.of(s).count((CONNECT, OK)) == 1
     echo.close()
 
@@ -271,7 +262,7 @@ def test_TC_06_connect_timeout_leaves_the_attempt_running():
     assert raises(OSError, s.connect, ("127.0.0.1", echo.port)).errno == EISCONN
     s.settimeout(5)
     s.sendall(b"still here")
-    assert _recv_exactly(s, 10) == b"still here"
+    assert recv_exactly(s, 10) == b"still here"
     assert len(net.sent("SOCKBR")) == 1
     echo.close()
 
@@ -290,7 +281,7 @@ def test_TC_07_connect_to_a_host_name():
     assert log[1]["params"] == [s._id, "127.0.0.1", echo.port]
     assert log[1]["types"][1] == "IPV4"
     s.sendall(b"by name")
-    assert _recv_exactly(s, 7) == b"by name"
+    assert recv_exactly(s, 7) == b"by name"
     echo.close()
 
 
@@ -327,7 +318,7 @@ def test_TS_01_server_accepts_a_host_client():
     assert not [ev for ev, _ in net.of(c) if ev in (OPEN, CONNECT_REQ)]
     client.sendall(b"ping")
     c.settimeout(5)
-    assert _recv_exactly(c, 4) == b"ping"
+    assert recv_exactly(c, 4) == b"ping"
     c.sendall(b"pong")
     assert hostnet.recv_exactly(client, 4, dev) == b"pong"
     c.close()
@@ -417,7 +408,7 @@ def test_TS_07_accept_from_the_event_callback():
     assert second == EAGAIN
     client.sendall(b"echo me")
     child.settimeout(5)
-    data = _recv_exactly(child, 7)
+    data = recv_exactly(child, 7)
     child.sendall(data)
     assert hostnet.recv_exactly(client, 7, net.dev) == b"echo me"
     client.close()
@@ -478,7 +469,7 @@ def test_BP_05_one_send_goes_out_in_chunks_with_a_send_event_each():
     lengths = [p[1] for p in net.sent("SOCKWR") if p[0] == s._id]
     assert sum(lengths) == 5000 and all(n <= 1460 for n in lengths) and len(lengths) >= 4
     assert net.of(s).count((SEND, OK)) == len(lengths)
-    assert _recv_exactly(s, 5000) == bytes(range(250)) * 20
+    assert recv_exactly(s, 5000) == bytes(range(250)) * 20
     echo.close()
 
 
@@ -717,7 +708,7 @@ def test_module_that_never_takes_data_times_out_send():
     net.emu.release()
     s.settimeout(5)
     s.sendall(bytes(36))
-    assert _recv_exactly(s, 100) == bytes(100)
+    assert recv_exactly(s, 100) == bytes(100)
     echo.close()
 
 
@@ -1027,16 +1018,7 @@ def test_one_mib_each_way_with_sha256():
     size = 1 << 20
     source = peers.TcpSource(size)
     s = _connected(net, source)
-    h = hashlib.sha256()
-    buf = bytearray(2048)
-    got = 0
-    while True:
-        n = s.recv_into(buf)
-        if not n:
-            break
-        h.update(memoryview(buf)[:n])
-        got += n
-    assert got == size and h.hexdigest() == source.digest
+    assert peers.drain(s, 2048) == (size, source.digest)
     s.close()
     sink = peers.TcpSink()
     s = _connected(net, sink)
@@ -1053,6 +1035,6 @@ def test_eight_sockets_at_once():
         s.sendall(b"socket %d" % i)
     for i, s in enumerate(socks):
         want = b"socket %d" % i
-        assert _recv_exactly(s, len(want)) == want
+        assert recv_exactly(s, len(want)) == want
     assert len({s._id for s in socks}) == 8
     echo.close()
