@@ -6,6 +6,7 @@ chunks with sequence numbers. Blocking calls pump the device until their conditi
 """
 
 from . import _addr, _ids, tlv
+from ._buf import RingIO, Span, skip
 from ._compat import IOBase, const, print_exception, ticks_add, ticks_diff, ticks_ms
 from .device import PENDING, Command, Device
 
@@ -323,8 +324,9 @@ class socket(IOBase):
         self._mode = ASYNC_ACKED
         self._rxsize = rxbuf
         self._txsize = txbuf
-        self._rx = None  # ring of received bytes, allocated when the socket can receive
-        self._rx_start = 0
+        self._rx = None  # storage of the receive ring, allocated when the socket can receive
+        self._ring = None  # RingIO over _rx: copies in and out without allocating
+        self._rx_start = 0  # the ring's read position, mirrored for MSG_PEEK
         self._rx_len = 0
         self._dgrams = []  # UDP: [length, (ip, port)] per datagram in the ring, oldest first
         self._next_sn = 0  # bytes consumed (mod 65536): the window base the module is told
@@ -332,11 +334,13 @@ class socket(IOBase):
         self._ack_busy = False
         self._pend = 0  # polled mode: bytes the module holds
         self._reading = False
-        self._tx = None
-        self._tx_start = 0
+        self._tx = None  # storage of the transmit ring; SOCKWR takes its data from here
+        self._txring = None  # RingIO over _tx: send() copies in without allocating
+        self._tx_start = 0  # the ring's read position: the first unacknowledged byte
         self._tx_len = 0  # bytes queued, including those in flight
         self._tx_flight = 0  # bytes handed to the module without a STATUS yet
         self._tx_cmds = 0  # SOCKWR/SOCKWRTO commands in flight
+        self._nodelay = False  # TCP_NODELAY: short chunks go out at once
         self._tx_seq = 0  # sequence number of the first unacknowledged byte
         self._tx_gen = 0  # bumped on a resend: STATUSes of older writes are then ignored
         self._udp_out = []  # UDP: [data, packed ip, port] datagrams not yet accepted
@@ -346,8 +350,9 @@ class socket(IOBase):
         self._readable = None
         self._ack_burst = None
         self._ack_at = 1
+        self._ack_unit = 1
         self._source = None
-        self._rxv = self._txv = None  # views of the rings, made with them
+        self._rxv = None  # view of the receive ring, for MSG_PEEK
         self._writes = []  # SOCKWR commands, one per write that may be in flight
         self._readable_now = self._readable_state  # bound once: waits would allocate them
         self._writable_now = self._writable
@@ -420,8 +425,15 @@ class socket(IOBase):
                                 1 if self.family == AF_INET else 2]
             window = self._rxsize if self._mode == ASYNC_ACKED else 0
         self._next_sn = self._acked = 0
-        biggest = _PUSH_FRAME[0 if self.type == SOCK_STREAM else 1]
-        self._ack_at = max(1, min(self._rxsize // 2, self._rxsize - biggest))
+        size = self._rxsize
+        if self.type == SOCK_STREAM and size >= _PUSH_FRAME[0]:
+            # Whole frames only: every ack then opens room for whole frames, and the module
+            # never pushes a short frame (an extra CMD53 and DATA_RDY round) to fill a gap.
+            unit = self._ack_unit = _PUSH_FRAME[0]
+            self._ack_at = max(unit, (size - 1) // unit * unit)
+        else:
+            self._ack_unit = 1
+            self._ack_at = max(1, min(size // 2, size - _PUSH_FRAME[1]))
         self._stack.submit(self._sockc(101, window), self._sockc(102, frame))
 
     def _sockc(self, param, value, on_status=None):
@@ -430,11 +442,14 @@ class socket(IOBase):
 
     def _buffers(self):
         if self._rx is None:
-            self._rx = bytearray(self._rxsize)
+            self._rx = bytearray(self._rxsize + 1)  # RingIO keeps one byte free
+            self._ring = RingIO(self._rx)
             self._rxv = memoryview(self._rx)
+            self._rx_start = self._rx_len = 0
         if self._tx is None and self.type == SOCK_STREAM:
-            self._tx = bytearray(self._txsize)
-            self._txv = memoryview(self._tx)
+            self._tx = bytearray(self._txsize + 1)
+            self._txring = RingIO(self._tx)
+            self._tx_start = self._tx_len = self._tx_flight = 0
 
     def close(self):
         """Close; queued TX data is still delivered first (C.5). Idempotent."""
@@ -470,7 +485,7 @@ class socket(IOBase):
             return  # a module reset got there first and already said CLOSE (shutdown: id 0)
         if self._stack.by_id.get(self._id) is self:
             del self._stack.by_id[self._id]
-        self._rx = self._tx = self._rxv = self._txv = None
+        self._rx = self._tx = self._rxv = self._ring = self._txring = None
         _emit(self, EVENT_CLOSE, STATUS_ERROR if cmd.status else STATUS_OK)
 
     def _die(self):
@@ -479,7 +494,7 @@ class socket(IOBase):
             self._st = _DEAD
         self._closing = False
         self._err = _ECONNABORTED
-        self._rx = self._tx = self._rxv = self._txv = None
+        self._rx = self._tx = self._rxv = self._ring = self._txring = None
         self._rx_len = self._tx_len = 0
         self._children = []  # each child is in the stack's table and dies on its own
         _emit(self, EVENT_CLOSE, STATUS_ERROR)
@@ -757,19 +772,12 @@ class socket(IOBase):
         if n > self._rxsize - self._rx_len:
             self._overflow(n)
             return
-        self._ring_in(msg.view, msg.offset(i), n)
+        self._ring.write(msg.buf, msg.offset(i), n)  # (buf, off, len): no slice to allocate
+        self._rx_len += n
         if source is not None:
             self._dgrams.append([n, source])
         _emit(self, EVENT_RECV)
         self._notify()
-
-    def _ring_in(self, view, p, n):
-        end = (self._rx_start + self._rx_len) % self._rxsize
-        first = self._rxsize - end if n > self._rxsize - end else n
-        self._rx[end:end + first] = view[p:p + first]
-        if first < n:
-            self._rx[0:n - first] = view[p + first:p + n]
-        self._rx_len += n
 
     def _overflow(self, n):
         # Only simple push mode (no window) can get here. A datagram may be lost; a hole in a
@@ -820,10 +828,8 @@ class socket(IOBase):
 
     def _consume(self, n, dgram_len):
         """Drop n bytes (a whole datagram: dgram_len) from the ring and credit the window."""
-        self._rx_start = (self._rx_start + n) % self._rxsize
+        self._rx_start = (self._rx_start + n) % (self._rxsize + 1)
         self._rx_len -= n
-        if not self._rx_len:
-            self._rx_start = 0
         self._next_sn = (self._next_sn + (dgram_len or n)) & 0xFFFF
         if self._mode == ASYNC_ACKED:
             self._ack()
@@ -833,19 +839,23 @@ class socket(IOBase):
     def _ack(self):
         """Tell the module the new window base: batched, at most one SOCKC in flight (§8.11.5).
 
-        Sent once half the window (or all but one frame of it) is consumed: the module keeps
-        at least that much room to push into meanwhile, so it never stalls, and a bulk receive
-        costs one SOCKC per half window instead of one per frame.
+        Each ack costs about 210 bus bytes (announce, TX_REQ, SOCKC, STATUS), so TCP acks wait
+        until all but one frame of the window is consumed and then credit whole frames: a bulk
+        receive through an 8 KiB ring moves five full frames per ack. The module buffers the
+        stream in its own socket buffer meanwhile; a late ack costs only its turnaround.
+        Datagrams ack at half the window.
         """
         if self._ack_busy or self._st >= _CLOSED:
             return
-        if (self._next_sn - self._acked) & 0xFFFF < self._ack_at:
+        ready = (self._next_sn - self._acked) & 0xFFFF
+        ready -= ready % self._ack_unit
+        if ready < self._ack_at:
             return
         self._ack_busy = True
-        self._acked = self._next_sn
+        self._acked = (self._acked + ready) & 0xFFFF
         if self._ack_burst is None:  # one SOCKC(100) per socket, reused: one is in flight
             self._ack_burst = (self._sockc(100, 0, self._on_acked),)
-        self._ack_burst[0].params[5] = self._next_sn
+        self._ack_burst[0].params[5] = self._acked
         self._stack.submit_burst(self._ack_burst)
 
     def _on_acked(self, cmd):
@@ -901,7 +911,7 @@ class socket(IOBase):
             self._source = self._peer
             if n > self._rx_len:
                 n = self._rx_len
-            self._copy_out(buf, n)
+            self._copy_out(buf, n, flags)
             if not flags & MSG_PEEK:
                 self._consume(n, 0)
             return n
@@ -909,15 +919,21 @@ class socket(IOBase):
         self._source = dgram[1]
         if n > dgram[0]:
             n = dgram[0]
-        self._copy_out(buf, n)
+        self._copy_out(buf, n, flags)
         if not flags & MSG_PEEK:
             self._dgrams.pop(0)
+            if n < dgram[0]:
+                self._ring.read(dgram[0] - n)  # the rest of a truncated datagram
             self._consume(dgram[0], dgram[0])
         return dgram[0] if flags & MSG_TRUNC else n
 
-    def _copy_out(self, buf, n):
+    def _copy_out(self, buf, n, flags):
+        if not flags & MSG_PEEK:
+            self._ring.readinto(buf, n)
+            return
+        size = self._rxsize + 1  # a peek reads the ring's storage where RingIO keeps it
         start = self._rx_start
-        first = self._rxsize - start if n > self._rxsize - start else n
+        first = size - start if n > size - start else n
         buf[0:first] = self._rxv[start:start + first]
         if first < n:
             buf[first:n] = self._rxv[0:n - first]
@@ -925,6 +941,10 @@ class socket(IOBase):
     # ---- sending ---------------------------------------------------------------------------
 
     def send(self, data, flags=0):
+        return self._send(data, 0)
+
+    def _send(self, data, off):
+        """Queue what the transmit ring takes of data[off:]; returns the count."""
         self._check()
         if self.type == SOCK_DGRAM:
             if self._peer is None:
@@ -932,7 +952,7 @@ class socket(IOBase):
             return self._sendto(data, self._peer_packed, self._peer[1])
         if self._st == _OPEN or self._st == _LISTENING or self._st == _PEER_CLOSED:
             raise _error(_ENOTCONN)
-        if not len(data):
+        if off >= len(data):
             return 0
         self._wait(self._writable_now)
         self._check()
@@ -940,30 +960,22 @@ class socket(IOBase):
             raise _error(self._err)
         if self._st != _CONNECTED:
             raise _error(_ENOTCONN)
-        data = self._ring_out(memoryview(data))
+        off = self._txring.write(data, off, min(len(data) - off, self._txsize - self._tx_len))
+        self._tx_len += off
         self._write_more()
-        return data
+        return off
 
     def _writable(self):
         return ((self._st == _CONNECTED and self._tx_len < self._txsize) or self._err
                 or self._st != _CONNECTING and self._st != _CONNECTED)
 
-    def _ring_out(self, src):
-        """Queue as much of src as the transmit ring takes; returns the count."""
-        n = min(len(src), self._txsize - self._tx_len)
-        end = (self._tx_start + self._tx_len) % self._txsize
-        first = self._txsize - end if n > self._txsize - end else n
-        self._tx[end:end + first] = src[0:first]
-        if first < n:
-            self._tx[0:n - first] = src[first:n]
-        self._tx_len += n
-        return n
-
     def sendall(self, data):
-        view = memoryview(data)
+        if self.type == SOCK_DGRAM:
+            self.send(data)
+            return
         sent = 0
-        while sent < len(view):
-            sent += self.send(view[sent:])
+        while sent < len(data):
+            sent += self._send(data, sent)
 
     def write(self, data, n=None):
         """Stream write: the count sent, or None when it would block; n limits len(data)."""
@@ -975,15 +987,26 @@ class socket(IOBase):
             raise
 
     def _write_more(self):
-        """Hand queued bytes to the module: SOCKWR chunks, up to two in flight (§8.6)."""
+        """Hand queued bytes to the module: SOCKWR chunks, up to two in flight (§8.6).
+
+        Nagle's rule on the link: a chunk shorter than a full one waits while another write
+        is in flight (its STATUS calls here again), so a bulk send moves full chunks only; a
+        write costs some 240 bus bytes beyond its data. TCP_NODELAY sends it at once.
+        """
         while self._tx_cmds < _WRITES_IN_FLIGHT and self._tx_flight < self._tx_len:
-            start = (self._tx_start + self._tx_flight) % self._txsize
-            n = min(self._tx_len - self._tx_flight,
-                    _TCP_CHUNK[0 if self.family == AF_INET else 1], self._txsize - start)
+            n = _TCP_CHUNK[0 if self.family == AF_INET else 1]
+            if self._tx_len - self._tx_flight < n:
+                if self._tx_cmds and not self._nodelay:
+                    return
+                n = self._tx_len - self._tx_flight
+            start = (self._tx_start + self._tx_flight) % (self._txsize + 1)
             cmd = self._free_write()
             cmd.params[3] = cmd.n = n
             cmd.params[5] = cmd.wseq = (self._tx_seq + self._tx_flight) & 0xFFFF
-            cmd.params[7] = self._txv[start:start + n]
+            span = cmd.params[7]
+            span.buf = self._tx
+            span.off = start
+            span.n = n
             cmd.gen = self._tx_gen
             self._tx_flight += n
             self._tx_cmds += 1
@@ -1000,7 +1023,7 @@ class socket(IOBase):
         return self._writes[i]
 
     def _new_write(self):
-        cmd = Command(_ids.SOCKWR, [tlv.U2, self._id, tlv.U2, 0, tlv.I4, 0, tlv.BYTES, b""],
+        cmd = Command(_ids.SOCKWR, [tlv.U2, self._id, tlv.U2, 0, tlv.I4, 0, tlv.BYTES, Span()],
                       None, self._on_written)
         cmd.n = cmd.wseq = cmd.gen = 0  # all attributes now: later writes add none
         cmd.burst = (cmd,)
@@ -1016,7 +1039,8 @@ class socket(IOBase):
             return
         if status == 0:
             n = cmd.n
-            self._tx_start = (self._tx_start + n) % self._txsize
+            skip(self._txring, n)
+            self._tx_start = (self._tx_start + n) % (self._txsize + 1)
             self._tx_len -= n
             self._tx_flight -= n
             self._tx_seq = (self._tx_seq + n) & 0xFFFF
@@ -1149,6 +1173,8 @@ class socket(IOBase):
             param = {SO_SNDBUF: 5, SO_RCVBUF: 4, SO_KEEPALIVE: 3, SO_LINGER: 1}.get(opt)
         elif level == IPPROTO_TCP:
             param = 2 if opt == TCP_NODELAY and self.type == SOCK_STREAM else None
+            if param:
+                self._nodelay = _check_int(value) != 0
         elif level == IPPROTO_IP or level == IPPROTO_IPV6:
             if opt == IP_ADD_MEMBERSHIP and level == IPPROTO_IP:
                 return self._join(value, AF_INET)

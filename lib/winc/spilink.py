@@ -5,6 +5,7 @@ expects. All buffers are allocated here once; data frames use memoryviews cached
 """
 
 from . import sdio
+from ._buf import Prefixes, Views, copy
 from ._compat import const, sleep_ms, ticks_add, ticks_diff, ticks_ms
 from .sdio import BLOCK, CMD53_BLOCK, CMD53_INCR, CMD53_WRITE, POLLS, BusError
 from .tlv import Message, encode_request
@@ -15,7 +16,7 @@ _ETIMEDOUT = const(110)
 _TX_REQ = const(0x01)  # mailbox event types (§3.1)
 _RX_REQ = const(0x02)
 MAX_BURST = const(16)  # commands per burst: bounds the CSA length list
-_MAX_BUFFER = const(32768)  # keeps view-cache keys (off << 10 | n) small ints on an MCU
+_MAX_BUFFER = const(32768)  # the most a Views cache covers
 _VIEW_CACHE = const(24)
 _BOOT_POLL_MS = const(100)  # caller retry cadence of the init state machine (§2.8)
 _RESET_PULSE_MS = const(100)
@@ -53,19 +54,21 @@ class SpiLink:
         self._frame_rx = _views(self._resp, sizes)
         self._small = bytearray(7)  # token-less reads of <= 4 data bytes + CRC + 1
         self._small_rx = _views(self._small, (4, 5, 6, 7))
-        self._small_data = _views(self._small, (1, 2, 3, 4))
         self._one = bytearray(1)
         self._crc = bytearray(5)
         self._crc3 = memoryview(self._crc)[:3]
         self._word = bytearray(4)  # mailbox word, little-endian
-        self._csa = bytearray(4 * MAX_BURST)
-        self._csa_views = _views(self._csa, [4 * n for n in range(1, MAX_BURST + 1)])
+        self._word_views = Views(self._word, 1)
+        self._csa = Views(bytearray(4 * MAX_BURST), MAX_BURST)
+        self._zero3 = Views(_CSA_ZERO, 1)
         self.rx = bytearray(rx_buf)
         self.tx = bytearray(tx_buf)
-        self._rxv = memoryview(self.rx)
-        self._txv = memoryview(self.tx)
-        self._rx_cache = {}
-        self._tx_cache = {}
+        self._rx_views = Views(self.rx, _VIEW_CACHE)
+        self._tx_views = Views(self.tx, _VIEW_CACHE)
+        # Parts shorter than a block vary in length: they pass through a scratch block, whose
+        # views are one per length, so a message of a new size allocates nothing.
+        self._scratch = bytearray(BLOCK)
+        self._tails = Prefixes(self._scratch)
         self.msg = Message()
         self._frag_off = [0] * MAX_BURST
         self._frag_len = [0] * MAX_BURST
@@ -80,11 +83,15 @@ class SpiLink:
         """Raise TypeError/ValueError if this burst cannot be encoded; nothing is sent."""
         if not 1 <= len(cmds) <= MAX_BURST:
             raise ValueError("a burst holds 1..%d commands" % MAX_BURST)
-        total = 0
-        for cmd in cmds:
-            total += encode_request(None, cmd.id, 0, cmd.params)
+        total = i = 0
+        while i < len(cmds):  # not `for`: its iterator slots would put the frame on the heap
+            total += self._measure(cmds[i])
+            i += 1
         if total > len(self.tx):
             raise ValueError("burst of %d bytes exceeds tx_buf" % total)
+
+    def _measure(self, cmd):
+        return encode_request(None, cmd.id, 0, cmd.params)
 
     @property
     def tx_busy(self):
@@ -109,7 +116,7 @@ class SpiLink:
             self._announce(i)
         self._word[2] = i
         self._word[3] = _TX_REQ
-        self._target(None, self._word, 0)
+        self._target(self._word_views, 0)
         self._write(sdio.F1_HOST_GP, 4, CMD53_INCR)
 
     def _encode(self, cmd, i, off):
@@ -120,7 +127,7 @@ class SpiLink:
 
     def _announce(self, count):
         """A burst of several: the CSA length list, then the count in the mailbox word."""
-        csa = self._csa
+        csa = self._csa.whole
         i = 0
         while i < count:
             csa[4 * i] = (self._frag_len[i] >> 2) & 0xFF
@@ -128,10 +135,10 @@ class SpiLink:
             csa[4 * i + 2] = csa[4 * i + 3] = 0
             i += 1
         self._write_reg(sdio.F0_CLOCK_WAKE, sdio.CLOCK_WAKE_MANUAL)
-        self._target(None, _CSA_ZERO, 0)
+        self._target(self._zero3, 0)
         self._write(sdio.F0_CSA_POINTER, 3, CMD53_INCR)
         self._write_reg(sdio.F0_CLOCK_WAKE, sdio.CLOCK_WAKE_AUTO)
-        self._target(None, self._csa_views[4 * count], 0)
+        self._target(self._csa, 0)
         self._write(sdio.F0_CSA_DATA, 4 * count, 0)
         self._word[0] = count
         self._word[1] = 0
@@ -183,7 +190,7 @@ class SpiLink:
             raise self._fault(BusError("INT_ID read: R5 flags 0x%02x" % (int_id >> 8)))
         if not int_id & sdio.INT_MSG_FROM_ARM:
             return -1
-        self._target(None, self._word, 0)
+        self._target(self._word_views, 0)
         self._read(sdio.F1_ARM_GP, 4, CMD53_INCR)
         kind = self._word[3]
         int_id = int_id & sdio.INT_ACK_TO_HOST if kind == _TX_REQ else 0
@@ -205,7 +212,7 @@ class SpiLink:
         self._credits = word[2]
         while self._credits and self._next < self._frags:
             i = self._next
-            self._target(self._tx_cache, self._txv, self._frag_off[i])
+            self._target(self._tx_views, self._frag_off[i])
             self._write(sdio.F1_DATA, self._frag_len[i], 0)
             self._next = i + 1
             self._credits -= 1
@@ -218,39 +225,39 @@ class SpiLink:
         if count == 0:
             self._dropped("RX_REQ with no messages")
             return 1
-        base = 0
+        self._limit = len(self.rx)  # room for one message, read to the start of rx
         if count > 1:
-            # Length list first, then each message after it (each consumed before the next, §3.4).
-            base = 4 * count
-            self._target(self._rx_cache, self._rxv, 0)
-            self._read(sdio.F1_DATA, base, 0)
+            # The length list first (§3.4). It goes to the end of rx, so every message lands
+            # at offset 0 and the block views stay the same from one event to the next.
+            self._limit -= 4 * count
+            self._target(self._rx_views, self._limit)
+            self._read(sdio.F1_DATA, 4 * count, 0)
         i = 0
         while i < count:
-            size = self._size(i, count, base)
-            self._receive_one(base, size)
+            self._receive_one(self._size(i, count))
             i += 1
         return count
 
-    def _size(self, i, count, base):
+    def _size(self, i, count):
         """Bytes of message i: the mailbox length for one, else its entry in the length list."""
         if count == 1:
             return (self._word[0] | self._word[1] << 8) << 2
         rx = self.rx
-        i *= 4
+        i = self._limit + 4 * i
         if rx[i + 2] or rx[i + 3]:
-            return len(rx) - base + 4  # absurd length: drain as oversize
+            return self._limit + 4  # absurd length: drain as oversize
         return (rx[i] | rx[i + 1] << 8) << 2
 
-    def _receive_one(self, base, size):
-        self._target(self._rx_cache, self._rxv, base)
-        if size > len(self.rx) - base:
+    def _receive_one(self, size):
+        self._target(self._rx_views, 0)
+        if size > self._limit:
             # The reference host abandons the event and leaves the module stuck; reading
             # the message into a scratch block keeps the link in step.
             self._read(sdio.F1_DATA, size, _DISCARD)
             self._dropped("message of %d bytes exceeds rx_buf" % size)
             return
         self._read(sdio.F1_DATA, size, 0)
-        reason = self.msg.load(self.rx, size, base)
+        reason = self.msg.load(self.rx, size, 0)
         if reason is None:
             self._received(self.msg)
         else:
@@ -364,25 +371,15 @@ class SpiLink:
         return self._fault(BusError("CMD53 0x%08x: R5 0x%02x%02x" % (
             fn_reg, self._resp[8], self._resp[9])))
 
-    def _target(self, cache, mv, off):
-        """Where the next _read/_write moves data: mv from off (cache: its views by position)."""
-        self._t_cache = cache
-        self._t_mv = mv
+    def _target(self, views, off):
+        """Where the next _read/_write moves data: the buffer of views, from off."""
+        self._t_views = views
         self._t_off = off
 
     def _view(self, n):
-        """The target's next n bytes, made once per position (slicing allocates; steady state
-        does not)."""
-        cache = self._t_cache
-        if cache is None:  # a small buffer passed whole
-            return self._t_mv
-        key = self._t_off << 10 | n  # n <= 512: a block or less
-        view = cache.get(key)
-        if view is None:
-            if len(cache) >= _VIEW_CACHE:
-                cache.clear()
-            view = cache[key] = self._t_mv[self._t_off : self._t_off + n]
-        return view
+        """The target's next n bytes (a view made once per position: steady state allocates
+        nothing)."""
+        return self._t_views.get(self._t_off, n)
 
     def _blocks(self, fn_reg, n, flags):
         """Issue one CMD53 for n bytes: whole blocks (up to 511) or, under a block, n bytes.
@@ -403,19 +400,19 @@ class SpiLink:
         while n:
             size = self._blocks(fn_reg, n, flags | CMD53_WRITE)
             while self._count:
-                self._write_block(self._view(size), size)
+                self._write_block(size)
                 self._t_off += size
                 n -= size
                 if flags & CMD53_INCR:
                     fn_reg += size
                 self._count -= 1
 
-    def _write_block(self, data, n):
+    def _write_block(self, n):
         if n <= 4:
-            self._write_packed(data, n)
+            self._write_packed(self._view(n), n)
         else:
             self._bus.write(_TOKEN_FRAME[self._block_mode])
-            self._bus.write(data)
+            self._bus.write(self._view(n) if n == BLOCK else self._tail_out(n))
             self._bus.transfer(_CRC_WINDOW, self._crc)
             self._written(self._crc[2], self._crc[4])
 
@@ -475,12 +472,32 @@ class SpiLink:
             raise self._fault(BusError("no read token (got 0x%02x)" % byte))
         if n <= 4:
             self._bus.read(self._small_rx[3 + n])
-            self._view(n)[0:n] = self._small_data[n]
+            self._copy_small(self._view(n), n)
             self._after = self._small[2 + n]
             return
-        self._bus.read(self._view(n))
+        if n == BLOCK:
+            self._bus.read(self._view(n))
+        else:
+            self._tail_in(n)
         self._bus.transfer(_FF3, self._crc3)
         self._after = self._crc[2]
+
+    def _tail_out(self, n):
+        """The target's next n (< 512) bytes, copied to the scratch block."""
+        copy(self._scratch, self._t_views.whole, self._t_off, n)
+        return self._tails.get(n)
+
+    def _tail_in(self, n):
+        """Read n (< 512) bytes through the scratch block into the target."""
+        tail = self._tails.get(n)
+        self._bus.read(tail)
+        self._t_views.whole[self._t_off : self._t_off + n] = tail
+
+    def _copy_small(self, view, n):
+        small = self._small  # byte by byte: a slice assignment would allocate its slice
+        while n:
+            n -= 1
+            view[n] = small[n]
 
     def _await_data_ready(self):
         deadline = ticks_add(ticks_ms(), self._data_ready_ms)

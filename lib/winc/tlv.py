@@ -5,6 +5,7 @@ a reusable `Message`, which records element positions and allocates nothing per 
 """
 
 from . import _ids
+from ._buf import Span
 from ._compat import const
 
 _EBADMSG = const(74)
@@ -131,6 +132,8 @@ def _tlv(buf, p, params, i):
             i -= 1
             buf[i] = value & 0xFF
             value >>= 8
+    elif isinstance(value, Span):
+        value.copy_to(buf, p)
     else:
         buf[p : p + n] = value
     p += n
@@ -146,7 +149,6 @@ class Message:
 
     def __init__(self):
         self.buf = None
-        self.view = None
         self.kind = -1
         self.id = 0  # command ID (STATUS/RSP) or AEC ID
         self.seq = 0
@@ -165,9 +167,7 @@ class Message:
     def load(self, buf, n, start=0):
         """parse() that returns why the message is malformed (or None) instead of raising:
         the receive path has no except clause, which would put its frame on the heap."""
-        if buf is not self.buf:
-            self.buf = buf
-            self.view = memoryview(buf)  # made once per buffer: slices of it copy data out
+        self.buf = buf
         self.count = 0
         self.kind = kind = buf[start] if n else -1
         if kind == _ids.STATUS:
