@@ -6,7 +6,7 @@ under CPython and under the MicroPython interpreter.
 
 import hostnet
 from sockrig import recv_exactly
-from support import MICROPYTHON, device, emulator, raises
+from support import MICROPYTHON, device, emulator, raises, skip
 
 from winc import socket as ws
 
@@ -118,3 +118,121 @@ def test_poll_without_an_int_pin_asks_the_module_at_most_every_10_ms():
     frames = emu.bus_counts()["frames"]
     assert frames <= took / 10 + 1  # one INT_ID read per 10 ms window, not one per call
     s.close()
+
+
+def _connected(rxbuf=4096, txbuf=2048):
+    server, port = hostnet.listener()
+    s = ws.socket(rxbuf=rxbuf, txbuf=txbuf)
+    s.settimeout(5)
+    s.connect(("127.0.0.1", port))
+    conn, _ = server.accept()
+    conn.settimeout(5)
+    server.close()
+    return s, conn
+
+
+def test_msg_peek_reads_across_the_end_of_the_receive_ring():
+    emu, dev = _net()
+    s, conn = _connected(rxbuf=2048)
+    first = bytes(range(250)) * 6
+    conn.send(first)
+    assert recv_exactly(s, 1500) == first  # the ring's read position is now 1500 of 2049
+    second = bytes(range(7, 207)) * 5
+    conn.send(second)
+    while len(s.recv(1000, ws.MSG_PEEK)) < 1000:  # all of it buffered, nothing consumed
+        dev.pump(5)
+    assert s.recv(1000, ws.MSG_PEEK) == second
+    assert recv_exactly(s, 1000) == second
+    conn.close()
+    s.close()
+
+
+def test_tcp_acks_credit_whole_frames_once_all_but_one_frame_is_read():
+    emu, dev = _net()
+    s, conn = _connected(rxbuf=8192)
+    emu.clear_log()
+    total = 64 * 1024
+    block = bytes(range(256)) * 16
+    sent = got = 0
+    buf = bytearray(1000)
+    while got < total:
+        if sent < total:
+            sent += hostnet.pumped(dev, conn.send, block[: min(len(block), total - sent)])
+        got += s.recv_into(buf)
+    acks = [params[2] for name, params in emu.log() if name == "SOCKC" and params[1] == 100]
+    base = 0
+    for ack in acks:
+        step = (ack - base) & 0xFFFF
+        assert step and step % 1496 == 0, acks  # whole 1496-byte frames: never a short one
+        base = ack
+    assert 5 <= len(acks) <= total // (5 * 1496) + 1, acks  # five frames of 8 KiB per ack
+    conn.close()
+    s.close()
+
+
+def test_a_short_chunk_waits_for_the_write_in_flight_unless_tcp_nodelay():
+    emu, dev = _net()
+    s, conn = _connected()
+    emu.clear_log()
+    emu.hold("SOCKWR")  # the module keeps the first write's STATUS back
+    assert s.send(b"a" * 100) == 100
+    assert s.send(b"b" * 100) == 100
+    dev.pump(20)
+    assert [p[1] for n, p in emu.log() if n == "SOCKWR"] == [100]
+    emu.release()  # its STATUS: the held bytes go out now
+    assert hostnet.recv_exactly(conn, 200, dev) == b"a" * 100 + b"b" * 100
+    assert [p[1] for n, p in emu.log() if n == "SOCKWR"] == [100, 100]
+
+    s.setsockopt(ws.IPPROTO_TCP, ws.TCP_NODELAY, 1)
+    emu.clear_log()
+    emu.hold("SOCKWR")
+    s.send(b"c" * 10)
+    s.send(b"d" * 10)
+    dev.pump(20)
+    assert [p[1] for n, p in emu.log() if n == "SOCKWR"] == [10, 10]
+    emu.release()
+    assert hostnet.recv_exactly(conn, 20, dev) == b"c" * 10 + b"d" * 10
+    conn.close()
+    s.close()
+
+
+def test_steady_state_recv_into_and_send_allocate_nothing():
+    if not MICROPYTHON:
+        skip("heap bytes are counted by MicroPython's micropython.mem_total")
+    from heapmeter import Meter, metered_device
+
+    emu = emulator()
+    dev = metered_device(emu, rx_buf=4096, tx_buf=2048)
+    dev.init(5000)
+    s, conn = _connected()
+    conn.setblocking(False)
+    block = memoryview(bytes(range(256)) * 4)
+    buf = bytearray(1024)
+    meter = Meter(dev)
+    moved = 0
+    while moved < 96 * 1024:  # 32 KiB to warm up (buffers, command pool), then 64 measured
+        try:
+            conn.send(block)
+        except OSError:
+            pass
+        if moved >= 32 * 1024:
+            meter.start()
+        n = s.recv_into(buf)
+        if moved >= 32 * 1024:
+            meter.stop()
+        moved += n
+    assert meter.bytes == 0, (meter.bytes, meter.views)
+
+    meter = Meter(dev)
+    sent = 0
+    while sent < 96 * 1024:
+        if sent >= 32 * 1024:
+            meter.start()
+        n = s.send(block)
+        if sent >= 32 * 1024:
+            meter.stop()
+        sent += n
+        conn.readinto(buf)  # None while nothing came
+    assert meter.bytes == 0, (meter.bytes, meter.views)
+    s.close()
+    conn.close()
