@@ -291,8 +291,8 @@ class socket(IOBase):
     """socket(af=AF_INET, type=SOCK_STREAM, proto=0, *, dev=None, rxbuf=4096, txbuf=2048)
 
     A MicroPython-compatible socket on the module's stack (C.5). rxbuf is also the receive
-    window the module may push ahead of the application; txbuf holds data not yet accepted by
-    the module.
+    window the module may push ahead of the application (8192 or more for bulk receive: fewer
+    window acknowledgements on the bus); txbuf holds data not yet accepted by the module.
     """
 
     def __init__(self, af=AF_INET, type=SOCK_STREAM, proto=0, *, dev=None, rxbuf=4096,

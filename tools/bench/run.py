@@ -2,8 +2,9 @@
 
 CPython, in-process emulator: SPI bytes and CS frames for init, one command round trip, and a
 1 MiB TCP receive and send (payload bytes per SPI byte clocked, CS frames per 1460-byte
-segment). MicroPython (tools/bench/mp_bench.py against the wincsim server): heap bytes
-allocated per KiB moved by recv_into/send in the steady state, and .mpy sizes.
+segment), next to the framing-only limits computed from the spec's frame rules. MicroPython
+(tools/bench/mp_bench.py against the wincsim server): heap bytes allocated per KiB moved by
+recv_into/send in the steady state, and .mpy sizes.
 """
 
 import os
@@ -28,6 +29,47 @@ from wincsim import Module  # noqa: E402
 MIB = 1 << 20
 SEGMENT = 1460
 
+# Bytes clocked per transaction, from the frame rules of the spec (§2.5, §2.6, §3.2, §3.3), with
+# the fewest polls the protocol allows (the token on the first poll, never busy).
+CMD = 11  # a CMD52 or CMD53 frame
+EVENT = CMD + (CMD + 1 + 4 + 3) + CMD  # INT_ID read, mailbox word (token, 4 bytes, CRC+1), clear
+DATA_RDY = 2 * CMD  # INT_ID poll that finds DATA_RDY, and its clear
+
+
+def read_cost(n):
+    """A DATA_RDY-gated read of n bytes from the data port: blocks, then a separate rest."""
+    blocks, rest = divmod(n, 512)
+    cost = DATA_RDY + CMD + blocks * (1 + 512 + 3) if blocks else 0
+    return cost + (DATA_RDY + CMD + 1 + rest + 3 if rest else 0)
+
+
+def write_cost(n):
+    """A write of n bytes: blocks (token, data, CRC window), then a rest (packed up to 4)."""
+    blocks, rest = divmod(n, 512)
+    cost = CMD + blocks * (2 + 512 + 5) if blocks else 0
+    return cost + (CMD + (7 + rest if rest <= 4 else 2 + rest + 5) if rest else 0)
+
+
+ANNOUNCE = write_cost(4)  # one command: the mailbox word
+STATUS_IN = EVENT + read_cost(20)  # a STATUS in an event of its own
+PUSH_FRAME = 1496  # TCP data per SOCKRXT: the message is 1536 bytes, three blocks
+ACK = ANNOUNCE + EVENT + write_cost(32) + STATUS_IN  # SOCKC(100): the window moves on
+
+
+def framing_limits():
+    alone = EVENT + read_cost(PUSH_FRAME + 40)
+    batched = read_cost(PUSH_FRAME + 40) + 4  # one of many in an event: its length-list word
+    print("%-34s %.3f (a frame per event) .. %.3f (many per event) payload/bus byte" % (
+        "framing-only limit, TCP receive", PUSH_FRAME / alone, PUSH_FRAME / batched))
+    for rxbuf in (4096, 8192):
+        frames = (rxbuf - 1) // PUSH_FRAME  # per acknowledgement (socket._configure_push)
+        print("%-34s %.3f (rxbuf %d: an ack of %d bytes per %d frames)" % (
+            "  with acknowledgements", frames * PUSH_FRAME / (frames * alone + ACK), rxbuf, ACK,
+            frames))
+    chunk = ANNOUNCE + EVENT + write_cost(SEGMENT + 36) + STATUS_IN
+    print("%-34s %.3f (%d-byte SOCKWR: %d bus bytes with its announce, TX_REQ and STATUS)" % (
+        "framing-only limit, TCP send", SEGMENT / chunk, SEGMENT, chunk))
+
 
 def _figure(name, counts, payload=None):
     line = "%-34s %9d SPI bytes %7d CS frames" % (name, counts["bytes"], counts["frames"])
@@ -47,7 +89,7 @@ def bench_link():
         _figure("one command round trip (GMR)", emu.bus_counts())
 
 
-def bench_tcp(rxbuf, link_rx):
+def bench_tcp(rxbuf, link_rx, send=True):
     with Module() as emu:
         dev = winc.WINCS02(emu.spi, emu.cs, emu.reset, emu.irq, rx_buf=link_rx, tx_buf=4096)
         dev.init()
@@ -64,6 +106,8 @@ def bench_tcp(rxbuf, link_rx):
         print("%34s %.2f s wall (host-dependent, for orientation only)" % ("", took))
         s.close()
         source.close()
+        if not send:
+            return
 
         sink = peers.TcpSink()
         s = ws.socket(rxbuf=rxbuf, txbuf=4096)
@@ -107,7 +151,8 @@ def main():
     if not only or "tcp" in only:
         print("== TCP data path (CPython, in-process emulator, link rx_buf 4096)")
         bench_tcp(4096, 4096)
-        bench_tcp(8192, 4096)
+        bench_tcp(8192, 4096, send=False)
+        framing_limits()
     if only and "mp" not in only:
         return
     print("== MicroPython (wincsim server)")
