@@ -5,6 +5,7 @@ V6). The peers are plain host sockets driven inline (hostnet.py), so this module
 CPython and under MicroPython alike.
 """
 
+import socket
 import time
 
 import hostnet
@@ -203,6 +204,29 @@ def test_UD_09_port_zero_binds_distinct_ephemeral_ports():
     u.close()
     t.close()
     peer.close()
+
+
+def test_port_zero_steps_over_a_port_the_module_cannot_bind():
+    net = Net()
+    stack = ws._stack(net.dev)
+    taken = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)  # holds the port winc picks next
+    try:
+        taken.bind(hostnet.sockaddr("127.0.0.1", stack.port))
+    except OSError:
+        skip("port %d is taken on this host already" % stack.port)
+    first = stack.port
+    u = _udp()
+    u.bind(("", 0))
+    uport = u.getsockname()[1]
+    assert uport != first
+    assert [p[1] for p in net.sent("SOCKBL")] == [first, uport]
+    peer, _ = _peer()
+    peer.sendto(b"to the second port", hostnet.sockaddr("127.0.0.1", uport))
+    assert u.recv(100) == b"to the second port"
+    assert (u, ws.EVENT_LISTEN, ws.STATUS_OK) in net.events
+    u.close()
+    peer.close()
+    taken.close()
 
 
 # ---- MC ----------------------------------------------------------------------------------------

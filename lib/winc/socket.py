@@ -119,6 +119,7 @@ _PUSH_FRAME = (1496, 1490, 1478)
 _WRITES_IN_FLIGHT = const(2)  # TCP: SOCKWR commands awaiting their STATUS
 _UDP_IN_FLIGHT = const(4)  # UDP: datagrams handed over and not yet accepted (the "descriptors")
 _EPHEMERAL = const(49152)
+_PORT_TRIES = const(8)  # bind to port 0: ports tried before EADDRINUSE
 
 _STATUS_NOT_READY = const(0x0E0C)
 _STATUS_SEQUENCE = const(0x0E0D)
@@ -341,6 +342,7 @@ class socket(IOBase):
         self._tx_flight = 0  # bytes handed to the module without a STATUS yet
         self._tx_cmds = 0  # SOCKWR/SOCKWRTO commands in flight
         self._nodelay = False  # TCP_NODELAY: short chunks go out at once
+        self._port_tries = 0  # bind to port 0: ports tried besides the first (see _on_bound)
         self._tx_seq = 0  # sequence number of the first unacknowledged byte
         self._tx_gen = 0  # bumped on a resend: STATUSes of older writes are then ignored
         self._udp_out = []  # UDP: [data, packed ip, port] datagrams not yet accepted
@@ -598,6 +600,7 @@ class socket(IOBase):
         packed, port, ip = self._resolve(address)
         if port == 0:
             port = self._stack.ephemeral_port()
+            self._port_tries = 1
         self._local = (ip, port)
         if self.type == SOCK_STREAM:
             return  # TCP binds at listen() (SOCKBL carries the backlog)
@@ -617,6 +620,14 @@ class socket(IOBase):
 
     def _on_bound(self, cmd):
         if cmd.status < 0:
+            return
+        if cmd.status and 0 < self._port_tries < _PORT_TRIES and self._st < _CLOSED:
+            # A port we chose ourselves is taken on the module's side: any port will do, so
+            # the same command goes again with the next one (a blocking bind still waits).
+            self._port_tries += 1
+            self._local = (self._local[0], self._stack.ephemeral_port())
+            cmd.params = cmd.params[:3] + (self._local[1],) + cmd.params[4:]
+            self._stack.submit(cmd)
             return
         if cmd.status:
             self._err = cmd.errno
