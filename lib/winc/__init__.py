@@ -8,6 +8,9 @@ _CLASSES = {
     "Device": "device",
     "ProtocolError": "tlv",
     "BusError": "sdio",
+    "WLAN": "wlan",
+    "STA_IF": "wlan",
+    "AP_IF": "wlan",
 }
 
 

@@ -144,13 +144,8 @@ class Device:
         def keep(cmd, msg):
             texts[cmd.id] = msg.str(0) if msg.count else ""
 
-        cmds = (Command(_ids.GMI, (), keep), Command(_ids.GMM, (), keep),
-                Command(_ids.GMR, (), keep))
-        self.submit(cmds)
-        for cmd in cmds:
-            self.wait(cmd, timeout_ms)
-            if cmd.status:
-                raise self.error(cmd)
+        self.run((Command(_ids.GMI, (), keep), Command(_ids.GMM, (), keep),
+                  Command(_ids.GMR, (), keep)), timeout_ms)
         return (texts.get(_ids.GMI), texts.get(_ids.GMM), texts.get(_ids.GMR))
 
     # ---- commands ------------------------------------------------------------------------------
@@ -198,6 +193,29 @@ class Device:
             self.pump(left)
         if cmd.status < 0:
             raise OSError(-cmd.status, _name("COMMANDS", cmd.id))
+
+    @staticmethod
+    def layer(dev, name, make):
+        """The part `name` of dev, or of the default device when dev is None (the socket
+        layer, the station...): made by make(dev) on first use, one per device."""
+        if dev is None:
+            dev = Device.default
+            if dev is None:
+                raise OSError(_ENODEV, "no device: create and init() a WINCS02 first")
+        part = getattr(dev, name, None)
+        if part is None:
+            part = make(dev)
+            setattr(dev, name, part)
+        return part
+
+    def run(self, cmds, timeout_ms=CALL_TIMEOUT_MS):
+        """Send cmds as one burst and wait for every STATUS; OSError for the first that failed."""
+        self.submit(cmds)
+        for cmd in cmds:
+            self.wait(cmd, timeout_ms)
+        for cmd in cmds:
+            if cmd.status:
+                raise self.error(cmd)
 
     def call(self, cmd_id, params=(), timeout_ms=CALL_TIMEOUT_MS):
         """Run one command to completion; its RSPs as lists of values. OSError on error status."""

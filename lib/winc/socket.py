@@ -75,7 +75,6 @@ _EAGAIN = const(11)
 _EINVAL = const(22)
 _ENFILE = const(23)
 _EIO = const(5)
-_ENODEV = const(19)
 _EDESTADDRREQ = const(89)
 _EMSGSIZE = const(90)
 _ENOPROTOOPT = const(92)
@@ -157,15 +156,8 @@ def _deliver(sock, event, status):
 
 
 def _stack(dev):
-    """The socket layer of a device, made on first use."""
-    if dev is None:
-        dev = Device.default
-        if dev is None:
-            raise OSError(_ENODEV, "no device: create and init() a WINCS02 first")
-    stack = getattr(dev, "_sockets", None)
-    if stack is None:
-        stack = dev._sockets = _Stack(dev)
-    return stack
+    """The socket layer of a device (the default one for None), made on first use."""
+    return Device.layer(dev, "_sockets", _Stack)
 
 
 class _Stack:

@@ -41,7 +41,7 @@ def _id_element(ident, index):
 
 def _value_elements(param, value):
     if param.code == COMPLEX:
-        return tuple(value)
+        return tuple(value or ())  # [INFERRED] an empty slot of a complex value: the id alone
     if value is None:  # unset: an empty TLV of the parameter's type (§5.1)
         return (codec.Element(codec.ENCODERS[param.code][0], b""),)
     return ((param.code, value),)

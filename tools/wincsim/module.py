@@ -9,7 +9,7 @@ import time
 
 from winc import _ids
 
-from . import codec, dns, faces, sockets, system
+from . import codec, dns, faces, sockets, system, wifi
 from .commands import CommandError, Reply
 from .faults import Faults
 from .holds import Holds
@@ -23,7 +23,7 @@ _log = logging.getLogger("wincsim")
 # Feature modules, each with OPTIONS and COMMANDS, and optionally check_options(options),
 # setup(module) (once, for state that outlives boots in module.env), boot(module) (fresh state
 # in module.state after every boot) and shutdown(module). Their tables merge in order.
-FEATURES = (system, sockets, dns)
+FEATURES = (system, sockets, dns, wifi)
 
 _MAX_IDLE_S = 0.02  # the INT-pin wait looks at the clock (boot, injections) at least this often
 
@@ -427,3 +427,33 @@ class Module:
     def dns_delay(self, ms):
         """DNSRESOLV answers (AEC DNSRESOLV/DNSERR) follow their STATUS after `ms` ms."""
         dns.resolver(self).set_delay(ms)
+
+    def wifi_networks(self):
+        """The emulated access points (copies): dicts of ssid, bssid, channel, rssi, security
+        (SEC_TYPE 0-9), passphrase and hidden. Kept across resets; the `networks` option."""
+        return wifi.networks(self)
+
+    def wifi_add(self, ssid, bssid, channel=6, rssi=-50, security=3, passphrase="",
+                 hidden=False):
+        """Add an access point, or replace the one with that bssid; ValueError on bad values."""
+        wifi.add(self, ssid, bssid, channel, rssi, security, passphrase, hidden)
+
+    def wifi_remove(self, bssid):
+        """Access point `bssid` goes away (KeyError if none); a station associated with it
+        loses its link: AEC WSTALD at once."""
+        self._tick()
+        wifi.remove(self, bssid)
+        self._settle()
+
+    def wifi_roam(self, bssid):
+        """The connected station moves to access point `bssid` of the same SSID: AEC WSTAROAM,
+        same association id and address. ValueError if not connected, if `bssid` is another
+        SSID's or the AP in use; KeyError if there is no such AP."""
+        self._tick()
+        wifi.roam(self, bssid)
+        self._settle()
+
+    def wifi_station(self):
+        """{"state": "idle"|"connecting"|"connected", "assoc", "bssid", "channel", "address"}."""
+        self._service()
+        return wifi.station(self)

@@ -21,7 +21,8 @@ _CHUNK = 0xFFFF  # the u16 count of one transfer op
 CONTROL = ("configure", "bus_counts", "clear_bus_counts", "log", "log_detail", "clear_log",
            "errors", "inject", "inject_raw", "reset", "answer", "fault", "clear_faults",
            "mailbox_state", "hold", "release", "tx_stall", "counters", "next_sock_id", "dns",
-           "dns_error", "dns_delay")
+           "dns_error", "dns_delay", "wifi_networks", "wifi_add", "wifi_remove", "wifi_roam",
+           "wifi_station")
 _ERRORS = {"ValueError": ValueError, "TypeError": TypeError, "KeyError": KeyError,
            "OSError": OSError}
 

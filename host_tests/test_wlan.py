@@ -1,0 +1,153 @@
+"""winc.WLAN station on both runtimes against the emulator's Wi-Fi world (wincsim/wifi.py)."""
+
+import time
+
+from support import device, emulator, raises
+
+import winc
+from winc import wlan as network
+
+LAB = "winc-lab"
+LAB_KEY = "correct horse battery"
+LAB_BSSID = b"\x02\x00\x00\x00\x00\x01"
+LAB_BSSID2 = b"\x02\x00\x00\x00\x00\x05"
+
+
+def _station(**options):
+    emu = emulator(**options)
+    dev = device(emu, rx_buf=4096, tx_buf=2048)
+    dev.init(5000)
+    return emu, dev, winc.WLAN(winc.STA_IF)
+
+
+def _until(dev, condition, ms=3000):
+    """Pump until condition() holds; True, or False after ms."""
+    deadline = time.time() + ms / 1000
+    while not condition():
+        if time.time() > deadline:
+            return False
+        dev.pump(10)
+    return True
+
+
+def test_connect_joins_the_network_and_gets_the_modules_address():
+    emu, dev, sta = _station()
+    events = []
+    sta.set_event_callback(lambda w, event, data: events.append((event, data)))
+    assert sta.status() == network.STAT_IDLE and not sta.isconnected()
+    sta.connect(LAB, LAB_KEY)
+    assert sta.status() == network.STAT_CONNECTING
+    assert _until(dev, sta.isconnected)
+    assert sta.status() == network.STAT_GOT_IP
+    assert sta.ifconfig()[0] == "127.0.0.1"
+    assert sta.ipconfig("addr4")[0] == "127.0.0.1"
+    assert sta.config("channel") == 6 and sta.config("ssid") == LAB
+    assert events == [(network.EVENT_LINK_UP, (LAB_BSSID, 6)),
+                      (network.EVENT_GOT_IP, "127.0.0.1")]
+    sta.disconnect()
+    assert sta.status() == network.STAT_IDLE and not sta.isconnected()
+
+
+def test_wrong_key_and_unknown_network_end_in_their_status():
+    emu, dev, sta = _station()
+    sta.connect(LAB, "not the passphrase")
+    assert _until(dev, lambda: sta.status() != network.STAT_CONNECTING)
+    assert sta.status() == network.STAT_WRONG_PASSWORD
+    sta.connect("no-such-network", "whatever")
+    assert _until(dev, lambda: sta.status() != network.STAT_CONNECTING)
+    assert sta.status() == network.STAT_NO_AP_FOUND
+    assert not sta.isconnected()
+
+
+def test_bssid_pins_one_access_point_of_the_network():
+    emu, dev, sta = _station()
+    sta.connect(LAB, LAB_KEY, bssid=LAB_BSSID2)
+    assert _until(dev, sta.isconnected)
+    assert sta.config("channel") == 11
+
+
+def test_scan_reports_every_network_strongest_first_and_hidden_truthfully():
+    emu, dev, sta = _station()
+    found = sta.scan()
+    assert [entry[3] for entry in found] == sorted((entry[3] for entry in found), reverse=True)
+    by_bssid = {entry[1]: entry for entry in found}
+    assert by_bssid[LAB_BSSID] == (b"winc-lab", LAB_BSSID, 6, -48, network.SEC_WPA2, 0)
+    hidden = by_bssid[b"\x02\x00\x00\x00\x00\x04"]
+    assert hidden[0] == b"" and hidden[5] == 1
+    assert by_bssid[b"\x02\x00\x00\x00\x00\x02"][4] == network.SEC_OPEN
+    assert by_bssid[b"\x02\x00\x00\x00\x00\x03"][4] == network.SEC_WPA3
+
+
+def test_security_follows_the_last_scan_so_a_wpa3_network_joins_with_a_key_alone():
+    emu, dev, sta = _station()
+    sta.scan()
+    sta.connect("winc-wpa3", "sae passphrase")
+    assert _until(dev, sta.isconnected)
+    assert sta.config("security") == network.SEC_WPA3
+
+
+def test_a_lost_access_point_is_reported_and_reconnects_find_the_other_one():
+    emu, dev, sta = _station()
+    events = []
+    sta.set_event_callback(lambda w, event, data: events.append(event))
+    sta.config(reconnects=2)
+    assert sta.config("reconnects") == 2
+    sta.connect(LAB, LAB_KEY, security=network.SEC_WPA2)
+    assert _until(dev, sta.isconnected)
+    emu.wifi_remove("02:00:00:00:00:01")
+    assert _until(dev, lambda: network.EVENT_LINK_LOST in events)
+    assert _until(dev, sta.isconnected)  # the reconnect found the second AP of the network
+    assert sta.config("channel") == 11
+    assert events.count(network.EVENT_LINK_UP) == 2
+
+
+def test_without_reconnects_a_lost_link_stays_down():
+    emu, dev, sta = _station()
+    sta.connect(LAB, LAB_KEY, security=network.SEC_WPA2)
+    assert _until(dev, sta.isconnected)
+    emu.wifi_remove("02:00:00:00:00:01")
+    assert _until(dev, lambda: sta.status() == network.STAT_IDLE)
+    assert not _until(dev, sta.isconnected, 200)
+
+
+def test_roaming_is_an_event_and_the_link_stays_up():
+    emu, dev, sta = _station()
+    events = []
+    sta.set_event_callback(lambda w, event, data: events.append(event))
+    sta.connect(LAB, LAB_KEY, security=network.SEC_WPA2)
+    assert _until(dev, sta.isconnected)
+    emu.wifi_roam("02:00:00:00:00:05")
+    assert _until(dev, lambda: network.EVENT_ROAMED in events)
+    assert sta.isconnected()
+
+
+def test_mac_and_hostname():
+    emu, dev, sta = _station()
+    assert sta.config("mac") == b"\x02\x57\x49\x4e\x43\x00"
+    network.hostname("winc-board")
+    assert network.hostname() == "winc-board" and sta.config("hostname") == "winc-board"
+    raises(ValueError, network.hostname, "x" * 17)
+    raises(ValueError, sta.config, "no-such-thing")
+
+
+def test_bad_arguments_raise_before_anything_is_sent():
+    emu, dev, sta = _station()
+    emu.clear_log()
+    raises(ValueError, sta.connect, "")
+    raises(ValueError, sta.connect, "x" * 33)
+    raises(ValueError, sta.connect, LAB, "k" * 129)
+    raises(ValueError, sta.connect, LAB, LAB_KEY, channel=14)
+    raises(ValueError, sta.connect, LAB, LAB_KEY, bssid=b"\x01\x02")
+    raises(ValueError, sta.connect, "winc-open", "a key", security=network.SEC_OPEN)
+    assert emu.log() == []
+
+
+def test_a_module_reset_drops_the_link():
+    emu, dev, sta = _station()
+    sta.connect(LAB, LAB_KEY, security=network.SEC_WPA2)
+    assert _until(dev, sta.isconnected)
+    emu.reset(sdio=False)  # the firmware restarts: a BOOT AEC tells the driver
+    assert _until(dev, lambda: sta.status() == network.STAT_IDLE)
+    assert not sta.isconnected()
+    sta.connect(LAB, LAB_KEY, security=network.SEC_WPA2)
+    assert _until(dev, sta.isconnected)

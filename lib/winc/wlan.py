@@ -1,0 +1,441 @@
+"""network.WLAN on the module: the station over WSTA/WSCN/NETIF (spec §7.3, §7.8, §7.9).
+
+`WLAN(STA_IF)` gives the device's one station; its state follows the module's link events
+(WSTALU, WSTAAIP, WSTALD, WSTAROAM, WSTAERR), so status() and isconnected() cost no bus traffic.
+"""
+
+from . import _addr, _ids, tlv
+from ._compat import const, ticks_add, ticks_diff, ticks_ms
+from .device import Command, Device
+
+STA_IF = const(0)
+AP_IF = const(1)
+
+# status() values: those of MicroPython's cyw43 port (users compare with the constants).
+STAT_IDLE = const(0)
+STAT_CONNECTING = const(1)
+STAT_GOT_IP = const(3)
+STAT_CONNECT_FAIL = const(-1)
+STAT_NO_AP_FOUND = const(-2)
+STAT_WRONG_PASSWORD = const(-3)
+
+# Security: the module's own SEC_TYPE numbers (§7.8), so scan() reports what the module says.
+SEC_OPEN = const(0)
+SEC_WPA_WPA2 = const(2)
+SEC_WPA2 = const(3)
+SEC_WPA2_WPA3 = const(4)
+SEC_WPA3 = const(5)
+SEC_WPA2_ENT_MIXED = const(6)
+SEC_WPA2_ENT = const(7)
+SEC_WPA3_ENT_TRANSITION = const(8)
+SEC_WPA3_ENT = const(9)
+
+PM_NONE = const(0)
+PM_PERFORMANCE = const(1)
+PM_POWERSAVE = const(2)
+
+# Events for set_event_callback(fn): fn(wlan, event, data).
+EVENT_LINK_UP = const(1)  # data: (bssid bytes, channel)
+EVENT_GOT_IP = const(2)  # data: the address, a string
+EVENT_LINK_LOST = const(3)  # data: None
+EVENT_ROAMED = const(4)  # data: None
+EVENT_CONNECT_FAILED = const(5)  # data: the module's status code
+
+_EINVAL = const(22)
+_ETIMEDOUT = const(110)
+_EPERM = const(1)
+
+# [INFERRED] WSTAERR codes: TIMEOUT when no AP answered, STA_CONN_FAILED when the AP refused.
+_STATUS_TIMEOUT = const(0x0008)
+_STATUS_CONN_FAILED = const(0x1403)
+
+# WSTAC and NETIFC parameter ids (§7.3, §7.8).
+_P_SSID = const(1)
+_P_SEC_TYPE = const(2)
+_P_CREDENTIALS = const(3)
+_P_CHANNEL = const(4)
+_P_BSSID = const(5)
+_N_ETHER = const(2)
+_N_HOSTNAME = const(3)
+_N_DHCPC_EN = const(10)
+_N_IP_MASK = const(40)
+_N_GATEWAY = const(41)
+
+_SCAN_TIMEOUT_MS = const(10000)
+_MAX_HOSTNAME = const(16)  # NETIFC HOSTNAME (§7.3)
+
+
+def _station(dev):
+    """The station of a device (the default one for None), made on first use."""
+    return Device.layer(dev, "_station", _Station)
+
+
+class _Station:
+    """What the module said about the station link; updated from its AECs inside the pump."""
+
+    def __init__(self, dev):
+        self.dev = dev
+        self.status = STAT_IDLE
+        self.active = True
+        self.assoc = None
+        self.bssid = None
+        self.channel = 0
+        self.address = None  # the IPv4 address, a string, once WSTAAIP said it
+        self.reconnects = 0  # automatic attempts after a lost link or a failed attempt (-1: ever)
+        self.tries = 0
+        self.wanted = False  # the user asked for a connection and did not disconnect
+        self.callback = None
+        self.scan = None  # [results, done] while a scan runs
+        self.security = {}  # ssid -> SEC_TYPE seen in the last scan
+        for aec, handler in ((_ids.AEC_WSTALU, self._on_link_up),
+                             (_ids.AEC_WSTAAIP, self._on_address),
+                             (_ids.AEC_WSTALD, self._on_link_down),
+                             (_ids.AEC_WSTAROAM, self._on_roam),
+                             (_ids.AEC_WSTAERR, self._on_error),
+                             (_ids.AEC_WSCNIND, self._on_scan_result),
+                             (_ids.AEC_WSCNDONE, self._on_scan_done)):
+            dev.subscribe(aec, handler)
+        dev.on_reset(self._on_reset)
+
+    def emit(self, wlan_event, data):
+        if self.callback is not None:
+            self.callback(self, wlan_event, data)
+
+    def _on_link_up(self, msg):
+        self.assoc = msg.int(0)
+        self.bssid = msg.bytes(1)
+        self.channel = msg.int(2)
+        self.tries = 0
+        self.emit(EVENT_LINK_UP, (self.bssid, self.channel))
+
+    def _on_address(self, msg):
+        if msg.type(1) != _ids.T_IPV4:
+            return  # an IPv6 address (SLAAC): ipconfig('addr6') asks the module for those
+        self.address = _addr.ntop(2, msg.bytes(1)[:4])
+        self.status = STAT_GOT_IP
+        self.emit(EVENT_GOT_IP, self.address)
+
+    def _current(self, msg):
+        # A late event about an association already given up (disconnect, a new connect)
+        # must not touch the new one; the reference's WSTALD may carry no id at all.
+        return self.assoc is not None and (not msg.count or msg.int(0) == self.assoc)
+
+    def _on_link_down(self, msg):
+        if not self._current(msg):
+            return
+        self._forget_link()
+        self.status = STAT_IDLE
+        self.emit(EVENT_LINK_LOST, None)
+        self._retry()
+
+    def _on_roam(self, msg):
+        if self._current(msg):
+            self.emit(EVENT_ROAMED, None)
+
+    def _on_error(self, msg):
+        code = msg.int(0)
+        self._forget_link()
+        self.status = (STAT_NO_AP_FOUND if code == _STATUS_TIMEOUT else
+                       STAT_WRONG_PASSWORD if code == _STATUS_CONN_FAILED else STAT_CONNECT_FAIL)
+        self.emit(EVENT_CONNECT_FAILED, code)
+        self._retry()
+
+    def _retry(self):
+        """Start another attempt while the user wants the link and attempts remain."""
+        if not self.wanted or not (self.reconnects < 0 or self.tries < self.reconnects):
+            return
+        self.tries += 1
+        self.status = STAT_CONNECTING
+        self.dev.submit((Command(_ids.WSTA, (tlv.I4, 1), None, self._on_start),))
+
+    def _on_start(self, cmd):
+        if cmd.status:
+            self.status = STAT_CONNECT_FAIL
+
+    def _forget_link(self):
+        self.assoc = self.bssid = self.address = None
+        self.channel = 0
+
+    def _on_scan_result(self, msg):
+        if self.scan is None:
+            return
+        ssid = msg.bytes(4)
+        security = msg.int(1)
+        self.scan[0].append((ssid, msg.bytes(3), msg.int(2), msg.int(0), security,
+                             0 if ssid else 1))
+        if ssid:
+            self.security[ssid] = security
+
+    def _on_scan_done(self, msg):
+        if self.scan is not None:
+            self.scan[1] = True
+
+    def _on_reset(self, errno):
+        # The module forgot the association: so does the station; connect() starts again.
+        self._forget_link()
+        self.status = STAT_IDLE
+        self.wanted = False
+        if self.scan is not None:
+            self.scan[1] = True
+
+
+class WLAN:
+    """WLAN(interface=STA_IF, dev=None): MicroPython's network.WLAN on the module."""
+
+    IF_STA = STA_IF
+    IF_AP = AP_IF
+
+    def __init__(self, interface=STA_IF, dev=None):
+        if interface != STA_IF:
+            raise ValueError("interface: STA_IF (the soft AP is not available yet)")
+        self._sta = _station(dev)
+        self._dev = self._sta.dev
+
+    def __repr__(self):
+        return "<winc.WLAN STA %s>" % (self._sta.address or "down")
+
+    # ---- state ---------------------------------------------------------------------------------
+
+    def active(self, is_active=None):
+        if is_active is None:
+            return self._sta.active
+        if not is_active and self._sta.active:
+            self.disconnect()
+        self._sta.active = bool(is_active)
+        return None
+
+    def status(self, param=None):
+        self._dev.poll_events()
+        if param is None:
+            return self._sta.status
+        if param == "rssi":
+            return self._rssi()
+        raise ValueError("unknown status param")
+
+    def isconnected(self):
+        self._dev.poll_events()
+        return self._sta.status == STAT_GOT_IP
+
+    def set_event_callback(self, fn):
+        """fn(wlan, event, data) for EVENT_LINK_UP/GOT_IP/LINK_LOST/ROAMED/CONNECT_FAILED,
+        called inside the pump; None removes it."""
+        self._sta.callback = None if fn is None else lambda sta, event, data: fn(self, event,
+                                                                                   data)
+
+    # ---- connecting ----------------------------------------------------------------------------
+
+    def connect(self, ssid=None, key=None, *, bssid=None, security=None, channel=0):
+        """Start joining a network (returns at once: poll status() or isconnected()).
+
+        security defaults to what the last scan() saw for the SSID, else WPA2/WPA3 with a key
+        and open without; bssid pins one access point, channel one channel.
+        """
+        sta = self._sta
+        if not sta.active:
+            raise OSError(_EPERM, "WLAN not active")
+        if ssid is None:
+            ssid = self.config("ssid")
+        ssid = ssid.encode() if isinstance(ssid, str) else bytes(ssid)
+        if not 1 <= len(ssid) <= 32:
+            raise ValueError("ssid: 1 to 32 bytes")
+        key = b"" if key is None else key.encode() if isinstance(key, str) else bytes(key)
+        if len(key) > 128:
+            raise ValueError("key: up to 128 bytes")
+        if security is None:
+            security = sta.security.get(ssid, SEC_WPA2_WPA3 if key else SEC_OPEN)
+        if not 0 <= security <= 9 or security == 1:
+            raise ValueError("security")
+        if key and security == SEC_OPEN:
+            raise ValueError("a key for an open network")
+        if not 0 <= channel <= 13:
+            raise ValueError("channel: 0 (any) to 13")
+        bssid = b"" if bssid is None else bytes(bssid)
+        if len(bssid) not in (0, 6):
+            raise ValueError("bssid: 6 bytes")
+        if sta.status == STAT_CONNECTING or sta.assoc is not None:
+            self._stop()
+        sta.wanted = True
+        sta.tries = 0
+        sta.status = STAT_CONNECTING
+        # One burst, as the reference host joins (§7.8): the settings, then WSTA(1).
+        self._dev.run((Command(_ids.WSTAC, (tlv.U4, _P_SSID, tlv.STR, ssid)),
+                       Command(_ids.WSTAC, (tlv.U4, _P_SEC_TYPE, tlv.I4, security)),
+                       Command(_ids.WSTAC, (tlv.U4, _P_CREDENTIALS, tlv.STR, key)),
+                       Command(_ids.WSTAC, (tlv.U4, _P_CHANNEL, tlv.I4, channel)),
+                       Command(_ids.WSTAC, (tlv.U4, _P_BSSID, tlv.MAC, bssid)),
+                       Command(_ids.WSTA, (tlv.I4, 1))))
+
+    def disconnect(self):
+        self._sta.wanted = False
+        self._stop()
+
+    def _stop(self):
+        self._dev.call(_ids.WSTA, (tlv.I4, 0))
+        self._sta._forget_link()
+        self._sta.status = STAT_IDLE
+
+    # ---- scanning ------------------------------------------------------------------------------
+
+    def scan(self):
+        """[(ssid, bssid, channel, RSSI, security, hidden)], strongest first; blocks until the
+        module's scan is done. A hidden network has an empty SSID and hidden 1."""
+        sta = self._sta
+        if sta.scan is not None:
+            raise OSError(16, "scan in progress")  # EBUSY
+        sta.scan = [[], False]
+        try:
+            self._dev.call(_ids.WSCN, (tlv.U1, 1))
+            deadline = ticks_add(ticks_ms(), _SCAN_TIMEOUT_MS)
+            while not sta.scan[1]:
+                if ticks_diff(deadline, ticks_ms()) <= 0:
+                    raise OSError(_ETIMEDOUT, "scan did not finish")
+                self._dev.pump(10)
+            return sta.scan[0]
+        finally:
+            sta.scan = None
+
+    def _rssi(self):
+        """RSSI of the associated access point, from a scan of its channel."""
+        sta = self._sta
+        if sta.bssid is None:
+            raise OSError(_EPERM, "not connected")
+        for entry in self.scan():
+            if entry[1] == sta.bssid:
+                return entry[3]
+        raise OSError(_ETIMEDOUT, "the access point did not answer the scan")
+
+    # ---- addresses -----------------------------------------------------------------------------
+
+    def _netif(self, param, *value):
+        """NETIFC on interface 0: query (no value) returns the value; set returns None."""
+        params = (tlv.I4, STA_IF, tlv.U4, param) + value
+        responses = self._dev.call(_ids.NETIFC, params)
+        if value:
+            return None
+        for rsp in responses:
+            if len(rsp) >= 2:
+                return rsp[1]
+        return None
+
+    def ifconfig(self, config=None):
+        """(ip, netmask, gateway, dns) as strings; with a 4-tuple, a static configuration."""
+        if config is not None:
+            ip, mask, gw, dns = config
+            self._netif(_N_DHCPC_EN, tlv.BOOL, 0)
+            self._netif(_N_IP_MASK, tlv.IPV4, _addr.pton(2, ip) + _addr.pton(2, mask))
+            self._netif(_N_GATEWAY, tlv.IPV4, _addr.pton(2, gw))
+            self._dev.call(_ids.DNSC, (tlv.U4, 1, tlv.IPV4, _addr.pton(2, dns)))
+            return None
+        ip = mask = gw = "0.0.0.0"
+        both = self._netif(_N_IP_MASK) or b""
+        if len(both) == 8:
+            ip, mask = _addr.ntop(2, both[:4]), _addr.ntop(2, both[4:])
+        elif len(both) == 4:
+            ip = _addr.ntop(2, both)
+        gateway = self._netif(_N_GATEWAY) or b""
+        if len(gateway) == 4:
+            gw = _addr.ntop(2, gateway)
+        return (ip, mask, gw, gw)
+
+    def ipconfig(self, *args, **kwargs):
+        """ipconfig('addr4'|'gw4'|'dhcp4'|'has_dhcp4') or ipconfig(addr4=..., gw4=...,
+        dhcp4=...)."""
+        if args and kwargs or len(args) > 1:
+            raise TypeError("one query, or settings")
+        if args:
+            key = args[0]
+            if key == "addr4":
+                ip, mask = self.ifconfig()[:2]
+                return (ip, mask)
+            if key == "gw4":
+                return self.ifconfig()[2]
+            if key in ("dhcp4", "has_dhcp4"):
+                return bool(self._netif(_N_DHCPC_EN))
+            raise ValueError("unknown config param")
+        for key, value in kwargs.items():
+            if key == "dhcp4":
+                self._netif(_N_DHCPC_EN, tlv.BOOL, 1 if value else 0)
+            elif key == "addr4":
+                ip, mask = _split_prefix(value)
+                self._netif(_N_DHCPC_EN, tlv.BOOL, 0)
+                self._netif(_N_IP_MASK, tlv.IPV4, ip + mask)
+            elif key == "gw4":
+                self._netif(_N_GATEWAY, tlv.IPV4, _addr.pton(2, value))
+            else:
+                raise ValueError("unknown config param")
+        return None
+
+    # ---- configuration -------------------------------------------------------------------------
+
+    def config(self, *args, **kwargs):
+        """config('mac'|'ssid'|'channel'|'security'|'hostname'|'reconnects') or
+        config(name=value, ...)."""
+        if args and kwargs or len(args) > 1:
+            raise TypeError("one query, or settings")
+        if args:
+            return self._query(args[0])
+        for key, value in kwargs.items():
+            if key == "ssid":
+                self._dev.call(_ids.WSTAC, (tlv.U4, _P_SSID, tlv.STR, value))
+            elif key == "channel":
+                self._dev.call(_ids.WSTAC, (tlv.U4, _P_CHANNEL, tlv.I4, value))
+            elif key == "security":
+                self._dev.call(_ids.WSTAC, (tlv.U4, _P_SEC_TYPE, tlv.I4, value))
+            elif key == "key":
+                self._dev.call(_ids.WSTAC, (tlv.U4, _P_CREDENTIALS, tlv.STR, value))
+            elif key == "hostname":
+                hostname(value, self._dev)
+            elif key == "reconnects":
+                if not isinstance(value, int) or value < -1:
+                    raise ValueError("reconnects: -1 (for ever) or a count")
+                self._sta.reconnects = value
+            else:
+                raise ValueError("unknown config param")
+        return None
+
+    def _query(self, key):
+        if key == "mac":
+            return bytes(self._netif(_N_ETHER))
+        if key == "hostname":
+            return hostname(dev=self._dev)
+        if key == "reconnects":
+            return self._sta.reconnects
+        if key == "channel" and self._sta.assoc is not None:
+            return self._sta.channel
+        param = {"ssid": _P_SSID, "channel": _P_CHANNEL, "security": _P_SEC_TYPE}.get(key)
+        if param is None:
+            raise ValueError("unknown config param")
+        for rsp in self._dev.call(_ids.WSTAC, (tlv.U4, param)):
+            if len(rsp) >= 2:
+                value = rsp[1]
+                return value.decode() if key == "ssid" else value
+        return None
+
+
+def _split_prefix(text):
+    """'a.b.c.d/n' or 'a.b.c.d/m.m.m.m' -> (packed address, packed mask)."""
+    ip, _, mask = text.partition("/")
+    if not mask:
+        raise ValueError("addr4: 'address/prefix'")
+    if "." not in mask:
+        bits = int(mask)
+        if not 0 <= bits <= 32:
+            raise ValueError("prefix length")
+        value = (0xFFFFFFFF << (32 - bits)) & 0xFFFFFFFF
+        return _addr.pton(2, ip), bytes(((value >> 24) & 0xFF, (value >> 16) & 0xFF,
+                                         (value >> 8) & 0xFF, value & 0xFF))
+    return _addr.pton(2, ip), _addr.pton(2, mask)
+
+
+def hostname(name=None, dev=None):
+    """The module's host name (NETIFC HOSTNAME), or set it (1 to 16 characters)."""
+    sta = _station(dev)  # the station's device: the module the name belongs to
+    if name is None:
+        for rsp in sta.dev.call(_ids.NETIFC, (tlv.I4, STA_IF, tlv.U4, _N_HOSTNAME)):
+            if len(rsp) >= 2:
+                return rsp[1].decode()
+        return ""
+    if not isinstance(name, str) or not 1 <= len(name) <= _MAX_HOSTNAME:
+        raise ValueError("hostname: 1 to %d characters" % _MAX_HOSTNAME)
+    sta.dev.call(_ids.NETIFC, (tlv.I4, STA_IF, tlv.U4, _N_HOSTNAME, tlv.STR, name))
+    return None
