@@ -2,9 +2,12 @@
 
 Runs under MicroPython (tools/demo.py starts the emulator server and points WINCSIM_SOCKET at
 it) and under CPython (in-process emulator). On a board, spi/cs/reset/irq are machine objects.
+The HTTPS part needs the local server tools/demo.py starts (WINC_DEMO_CA, WINC_DEMO_HTTPS_PORT).
 """
 
+import os
 import sys
+import time
 
 import winc
 from winc import _ids, _names, tlv
@@ -48,6 +51,15 @@ burst = emu.bus_counts()
 print("4-command burst round trip: %d SPI bytes in %d CS frames" % (burst["bytes"],
                                                                   burst["frames"]))
 
+# Wi-Fi: join the emulated WPA2 network, as network.WLAN does on any MicroPython board.
+wlan = winc.WLAN(winc.STA_IF)
+wlan.connect("winc-lab", "correct horse battery")
+deadline = time.time() + 10
+while not wlan.isconnected() and time.time() < deadline:
+    time.sleep(0.02)  # isconnected() handles what the module said meanwhile
+print("wifi: connected=%s status=%d ifconfig=%r" % (wlan.isconnected(), wlan.status(),
+                                                      wlan.ifconfig()))
+
 # Sockets: the module's stack, backed by the emulator with real loopback sockets. A host TCP
 # listener plays the server; the module resolves its name through its own DNS.
 import socket as host  # noqa: E402  (the host's own sockets, for the peer)
@@ -84,3 +96,31 @@ listener.close()
 counts = emu.bus_counts()
 print("DNS + connect + 24-byte round trip + close: %d SPI bytes in %d CS frames" % (
     counts["bytes"], counts["frames"]))
+
+# HTTPS with the server verified: the module runs TLS; the CA goes to its file system once.
+ca, https_port = os.getenv("WINC_DEMO_CA"), os.getenv("WINC_DEMO_HTTPS_PORT")
+if ca and https_port:
+    from winc import tls
+
+    emu.dns("www.winc.test", ["127.0.0.1"])
+    emu.clear_bus_counts()
+    ctx = tls.SSLContext(tls.PROTOCOL_TLS_CLIENT)
+    ctx.load_verify_locations(cafile=ca)
+    s = ctx.wrap_socket(socket.socket(), server_hostname="www.winc.test")
+    s.settimeout(10)
+    s.connect(("www.winc.test", int(https_port)))
+    s.sendall(b"GET /hello HTTP/1.0\r\nHost: www.winc.test\r\n\r\n")
+    response = b""
+    while True:
+        chunk = s.recv(512)
+        if not chunk:
+            break
+        response += chunk
+    s.close()
+    head, _, body = response.partition(b"\r\n\r\n")
+    print("https://www.winc.test/hello ->", head.split(b"\r\n")[0], body)
+    counts = emu.bus_counts()
+    print("TLS setup (CA upload, TLSC) + handshake + GET: %d SPI bytes in %d CS frames" % (
+        counts["bytes"], counts["frames"]))
+else:
+    print("https: skipped (run through `make demo`, which starts a local HTTPS server)")

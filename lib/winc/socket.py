@@ -225,8 +225,7 @@ class _Stack:
     def _on_tls(self, msg):
         sock = self.by_id.get(msg.int(0))
         if sock is not None and sock._st < _CLOSED:
-            sock._tls_pending = False
-            sock._on_connected(sock._local, sock._peer, True)
+            sock._on_tls()
 
     def _on_err(self, msg):
         sock = self.by_id.get(msg.int(0))
@@ -314,6 +313,7 @@ class socket(IOBase):
         self._peer = None
         self._peer_packed = None
         self._tls_pending = False
+        self._tls = 0  # the TLSC configuration of a TLS socket or listener (1..4)
         self._mode = ASYNC_ACKED
         self._rxsize = rxbuf
         self._txsize = txbuf
@@ -351,6 +351,7 @@ class socket(IOBase):
         self._readable_now = self._readable_state  # bound once: waits would allocate them
         self._writable_now = self._writable
         self._listener = _child
+        self._accepted = []  # a TLS listener: children whose handshake is done (see _on_tls)
         if _child is None:
             self._open()
 
@@ -406,7 +407,11 @@ class socket(IOBase):
         self._st = _CONNECTED
         self._buffers()
         self._configure_push()
-        listener._children.append(self)
+        if listener._tls:
+            self._tls = listener._tls  # accept() waits for the handshake (A.7.5)
+            self._tls_pending = True
+        else:
+            listener._children.append(self)
         _emit(listener, EVENT_CONNECT_REQ)
         listener._notify()
 
@@ -720,13 +725,17 @@ class socket(IOBase):
         self._notify()
 
     def _on_error(self, status):
+        tls = status == _STATUS_TLS_FAILED or status >> 8 == 0x11  # TLS module statuses
         if self._st == _CONNECTING:
-            tls = status == _STATUS_TLS_FAILED or status >> 8 == 0x11
             self._err = _ECONNABORTED if tls else _ECONNREFUSED
             self._st = _OPEN
         else:
-            self._err = _ECONNRESET if self.type == SOCK_STREAM else _EIO
+            self._err = (_ECONNABORTED if tls else
+                         _ECONNRESET if self.type == SOCK_STREAM else _EIO)
         _emit(self, EVENT_ERROR, STATUS_ERROR)
+        if self._tls_pending and self._listener is not None and self._st == _CONNECTED:
+            self.close()  # a child whose handshake failed: never offered, freed on the module
+            return
         self._notify()
 
     def _on_peer_closed(self):
@@ -969,8 +978,8 @@ class socket(IOBase):
         return off
 
     def _writable(self):
-        return ((self._st == _CONNECTED and self._tx_len < self._txsize) or self._err
-                or self._st != _CONNECTING and self._st != _CONNECTED)
+        return ((self._st == _CONNECTED and not self._tls_pending and self._tx_len < self._txsize)
+                or self._err or self._st != _CONNECTING and self._st != _CONNECTED)
 
     def sendall(self, data):
         if self.type == SOCK_DGRAM:
@@ -1188,14 +1197,51 @@ class socket(IOBase):
             value = _check_int(value)
             if not 1 <= value <= 4:
                 raise OSError(_EINVAL, "TLS configuration 1..4")
-            self._tls_pending = True
-            self._stack.submit(Command(_ids.SOCKTLS, (tlv.U2, self._id, tlv.U1, value)))
+            self._start_tls(value)
             return
         else:
             param = None
         if param is None:
             raise _error(_ENOPROTOOPT)
         self._stack.submit(self._sockc(param, _check_int(value)))
+
+    def _start_tls(self, index):
+        """TLS with TLSC configuration index (winc.tls and TLS_CONF_IDX). Before connect() or
+        listen() the handshake follows the TCP one; on a connected socket it starts now and a
+        blocking socket waits for it (the module upgrades connected sockets, A.7.7)."""
+        self._check()
+        if self._st == _LISTENING or self._st == _PEER_CLOSED:
+            raise OSError(_EINVAL, "TLS goes on before listen(), on an open connection")
+        self.proto = IPPROTO_TLS
+        self._tls = index
+        self._tls_pending = True
+        self._stack.submit(Command(_ids.SOCKTLS, (tlv.U2, self._id, tlv.U1, index)))
+        if self._st == _CONNECTED and self._timeout != 0 and not self._stack.dev.busy:
+            self._wait(lambda: not self._tls_pending or self._err)
+            self._check()
+            if self._err:
+                raise _error(self._err)
+
+    def _on_tls(self):
+        """The module's SOCKTLS AEC: this socket's handshake is done."""
+        if not self._tls_pending:
+            return
+        if self._st == _CONNECTING:
+            self._tls_pending = False
+            self._on_connected(self._local, self._peer, True)
+            return
+        self._tls_pending = False
+        listener = self._listener
+        if listener is not None and self not in listener._accepted:
+            # A TLS listener's child is offered to accept() only once its handshake is done.
+            listener._accepted.append(self)
+            listener._children.append(self)
+            _emit(self, EVENT_CONNECT)
+            _emit(self, EVENT_TLS_CONNECT)
+            listener._notify()
+            return
+        _emit(self, EVENT_TLS_CONNECT)  # an upgraded connection
+        self._notify()
 
     def _join(self, mreq, af):
         if self.type != SOCK_DGRAM or self.family != af:

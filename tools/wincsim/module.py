@@ -9,7 +9,7 @@ import time
 
 from winc import _ids
 
-from . import codec, dns, faces, sockets, system, wifi
+from . import codec, dns, faces, fs, sockets, system, tls, wifi
 from .commands import CommandError, Reply
 from .faults import Faults
 from .holds import Holds
@@ -23,7 +23,7 @@ _log = logging.getLogger("wincsim")
 # Feature modules, each with OPTIONS and COMMANDS, and optionally check_options(options),
 # setup(module) (once, for state that outlives boots in module.env), boot(module) (fresh state
 # in module.state after every boot) and shutdown(module). Their tables merge in order.
-FEATURES = (system, sockets, dns, wifi)
+FEATURES = (system, sockets, dns, wifi, fs, tls)
 
 _MAX_IDLE_S = 0.02  # the INT-pin wait looks at the clock (boot, injections) at least this often
 
@@ -457,3 +457,12 @@ class Module:
         """{"state": "idle"|"connecting"|"connected", "assoc", "bssid", "channel", "address"}."""
         self._service()
         return wifi.station(self)
+
+    def fs_files(self):
+        """The module's files: {"<type>/<name>": length}, types as in §6.5 (1 CERT, 2 PRIKEY).
+        Uploads under way are not files yet. Kept across resets."""
+        return {"%d/%s" % key: len(data) for key, data in sorted(fs.files(self).items())}
+
+    def fs_clear(self):
+        """Delete every file (uploads under way go on)."""
+        fs.files(self).clear()

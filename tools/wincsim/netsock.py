@@ -1,16 +1,19 @@
 """emulator: one module socket backed by real host sockets on loopback (spec §7.5, §7.6, §8.6).
 
 It keeps the module's side of a connection: the host sockets, the connection state, the send
-buffer and its sequence numbers; the receive side is its Inbox (inbox.py). Nothing here binds
-or connects outside 127.0.0.0/8 and ::1.
+buffer and its sequence numbers, and its TLS session (§7.7, Python's ssl over the host socket);
+the receive side is its Inbox (inbox.py). Nothing here binds or connects outside 127.0.0.0/8
+and ::1.
 """
 
 import errno
 import socket
+import ssl
 import struct
 
 from winc import _ids
 
+from . import tls
 from .commands import CommandError
 from .config import ConfigTable, Param
 from .inbox import (
@@ -29,6 +32,15 @@ OPEN = "open"
 LISTENING = "listening"
 CONNECTING = "connecting"
 CONNECTED = "connected"
+
+# TLS states of a socket SOCKTLS marked; `tls` is None on a plain socket.
+TLS_MARKED = "marked"  # the handshake starts once TCP is connected (a listener: per child)
+TLS_UPGRADE = "upgrade"  # connected already: the handshake starts once `tx` went out
+TLS_HANDSHAKE = "handshake"
+TLS_UP = "up"
+
+# A non-blocking SSLSocket raises these where a plain socket raises BlockingIOError.
+_WOULD_BLOCK = (BlockingIOError, ssl.SSLWantReadError, ssl.SSLWantWriteError)
 
 SNDBUF = 5
 
@@ -77,6 +89,10 @@ class NetSocket:
         self.tx_seq = 0  # sequence number the next SOCKWR/SOCKWRTO must carry
         self.notices = []  # (aec, elements) owed to the host at the next delivery
         self.counts = {"pushed": 0, "credited": 0, "written": 0, "received": 0}
+        self.accepted = False  # a listener's child: the server end of its connection
+        self.tls = None  # TLS_* state once SOCKTLS marked the socket
+        self.tls_conf = None  # its TLSC configuration, 1-4
+        self.tls_wants_write = False  # the handshake waits for the host socket to take data
         self.inbox = Inbox(sid, protocol, version, self.config, self.counts, self._post)
 
     def _post(self, aec, elements, on_read=None):
@@ -139,8 +155,17 @@ class NetSocket:
         except OSError:
             pass  # values the host cannot take stay stored; SOCKC reported them already
 
-    def close(self):
-        """Close every host socket of this module socket."""
+    def close(self, farewell=False):
+        """Close every host socket of this module socket.
+
+        With `farewell` (the host's SOCKCL) a TLS session says close_notify first; a reset
+        does not.
+        """
+        if farewell and self.tls == TLS_UP and self.host is not None:
+            try:
+                self.host.unwrap()  # sends close_notify; never waits for the peer's
+            except (ssl.SSLError, OSError, ValueError):
+                pass
         for host in [self.host] + self.members:
             if host is not None:
                 host.close()
@@ -175,6 +200,7 @@ class NetSocket:
     def connect(self, address, port):
         """TCP: start a non-blocking connect; SOCKIND or SOCKERR follows at a later poll."""
         self.remote = (str(address), port)
+        self.accepted = False  # a child whose connection failed may dial out: a client now
         if not address.is_loopback:  # never reach beyond this machine
             self.connect_failed()
             return
@@ -231,6 +257,8 @@ class NetSocket:
         """TCP: buffer `data` (all of it, or SOCKET_NOT_READY) and pass on what the host takes."""
         if self.state != CONNECTED or self.host is None:
             raise CommandError(_ids.SOCKET_SEND_FAILED, "not connected")
+        if self.tls not in (None, TLS_UP):  # [INFERRED] the host retries as for a full buffer
+            raise CommandError(_ids.SOCKET_NOT_READY, "TLS handshake not done")
         self.flush()
         if len(self.tx) + len(data) > self.config.get(SNDBUF):
             raise CommandError(_ids.SOCKET_NOT_READY, "send buffer full")
@@ -241,7 +269,7 @@ class NetSocket:
         while self.tx and self.host is not None and self.state == CONNECTED:
             try:
                 n = self.host.send(self.tx)
-            except BlockingIOError:
+            except _WOULD_BLOCK:
                 return
             except OSError:
                 self._peer_reset()
@@ -276,6 +304,8 @@ class NetSocket:
             return ([self.host] if self.owner.has_free_id() else []), []
         if self.state == CONNECTING:
             return [], [self.host]
+        if self.tls == TLS_HANDSHAKE:  # handshake records go regardless of the receive room
+            return ([], [self.host]) if self.tls_wants_write else ([self.host], [])
         reads = []
         if self.inbox.room() > 0 and not self.inbox.eof:
             reads = [self.host] + self.members
@@ -285,6 +315,8 @@ class NetSocket:
     def on_readable(self, host):
         if self.state == LISTENING:
             self._accept()
+        elif self.tls == TLS_HANDSHAKE:
+            self._handshake()
         elif self.protocol == TCP:
             self._receive_stream()
         else:
@@ -301,8 +333,14 @@ class NetSocket:
             self.take_host(host)
             self.state = CONNECTED
             self.notices.append((_ids.AEC_SOCKIND, self.indication()))
+            if self.tls == TLS_MARKED:  # SOCKIND as for TCP, then the handshake
+                self.start_tls()
+        elif self.tls == TLS_HANDSHAKE:
+            self._handshake()
         else:
             self.flush()
+            if self.tls == TLS_UPGRADE and not self.tx:
+                self.start_tls()
 
     def indication(self):
         """SOCKIND elements: id, local address and port, remote address and port (§7.6)."""
@@ -324,15 +362,21 @@ class NetSocket:
         while not self.inbox.eof and self.inbox.room() > 0:
             try:
                 data = self.host.recv(self.inbox.room())
-            except BlockingIOError:
+            except _WOULD_BLOCK:
                 return
-            except OSError:
+            except OSError:  # a TLS alert or a bad record too
                 self._peer_reset()
                 return
-            if not data:
+            if not data:  # FIN, or TLS close_notify (or an EOF without it)
                 self.inbox.peer_closed()
                 return
             self.inbox.add_stream(data)
+
+    def decrypted(self):
+        """TLS: the host socket holds decrypted bytes, which select() cannot see, and there
+        is room for them."""
+        return (self.tls == TLS_UP and self.host is not None and not self.inbox.eof
+                and self.inbox.room() > 0 and self.host.pending() > 0)
 
     def _peer_reset(self):
         # [INFERRED] data already received is still delivered, then SOCKERR(0x0E08), SOCKCL.
@@ -353,6 +397,79 @@ class NetSocket:
             if host is not self.host and source[:2] == self.local:
                 continue  # [INFERRED] the module does not hear its own group traffic
             self.inbox.add_datagram(source[0], source[1], data)
+
+    # -- TLS -----------------------------------------------------------------------------------
+
+    def use_tls(self, conf):
+        """SOCKTLS: this socket speaks TLS with configuration `conf` (1-4).
+
+        Before the connection exists the handshake waits for it (a listener's children each
+        run one); on a connected socket it starts at once, after data already buffered.
+        """
+        if self.tls in (TLS_HANDSHAKE, TLS_UP):
+            raise CommandError(_ids.INVALID_PARAMETER, "socket %d speaks TLS" % self.id)
+        self.tls_conf = conf
+        if self.state != CONNECTED:
+            self.tls = TLS_MARKED
+            return
+        # [INFERRED] (socket-semantics A.7.7) SOCKTLS upgrades a connected socket.
+        if self.host is None or self.inbox.eof:
+            raise CommandError(_ids.SOCKET_TLS_FAILED, "socket %d lost its peer" % self.id)
+        self.tls = TLS_UPGRADE
+        self.flush()
+        if not self.tx:
+            self.start_tls()
+
+    def start_tls(self):
+        """Wrap the connected host socket and start the handshake; SOCKTLS or SOCKERR follows."""
+        try:
+            context, name = tls.context(self.owner.module, self.tls_conf, self.accepted)
+        except tls.TlsError as e:
+            self._tls_failed(e.status)
+            return
+        try:
+            self.host = context.wrap_socket(self.host, server_side=self.accepted,
+                                            server_hostname=name, do_handshake_on_connect=False)
+        except (ssl.SSLError, OSError, ValueError):
+            self._tls_failed(_ids.SOCKET_TLS_FAILED)
+            return
+        self.tls = TLS_HANDSHAKE
+        self.tls_wants_write = False
+        host = self.host
+        limit = self.owner.module.options["tls_handshake_ms"] / 1000
+        self.owner.module.later(limit, lambda: self._handshake_expired(host))
+        self._handshake()
+
+    def _handshake(self):
+        try:
+            self.host.do_handshake()
+        except ssl.SSLWantReadError:
+            self.tls_wants_write = False
+            return
+        except ssl.SSLWantWriteError:
+            self.tls_wants_write = True
+            return
+        except (ssl.SSLError, OSError, ValueError):  # a verification failure, an alert, EOF
+            self._tls_failed(_ids.SOCKET_TLS_FAILED)
+            return
+        self.tls = TLS_UP
+        self.notices.append((_ids.AEC_SOCKTLS, (("U2", self.id),)))
+        self._receive_stream()  # application data may have come with the last flight
+
+    def _handshake_expired(self, host):
+        if self.tls == TLS_HANDSHAKE and self.host is host:
+            self._tls_failed(_ids.SOCKET_TLS_FAILED)
+
+    def _tls_failed(self, status):
+        """SOCKERR(status); the host socket closes, the id stays the host's until SOCKCL."""
+        self.notices.append((_ids.AEC_SOCKERR, (("U2", self.id), ("STATUS", status))))
+        if self.host is not None:
+            self.host.close()
+            self.host = None
+        self.tx = bytearray()
+        # [INFERRED] like a failed connect: the id may SOCKBR again, with the same configuration.
+        self.state = OPEN
+        self.tls = TLS_MARKED
 
     def deliver(self):
         """Post what the host is owed now: notices (SOCKIND, SOCKERR), then received data."""

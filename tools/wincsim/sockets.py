@@ -1,4 +1,4 @@
-"""emulator feature: the SOCKET module (spec §7.5, §7.6): commands over real loopback sockets.
+"""emulator feature: the SOCKET module (spec §7.5-§7.7): commands over real loopback sockets.
 
 The socket table allocates ids, owns the NetSockets (netsock.py) and is the host-I/O source
 the module polls; the handlers below only decode parameters and call into it.
@@ -13,7 +13,7 @@ from .commands import CommandError, expect_count, integer, param_id
 from .config import ConfigTable
 from .inbox import MAX_FRM_SZ, NEXT_SN, RCVBUF, TCP, UDP, WIN_SZ
 from .names import status_code
-from .netsock import CONNECTED, CONNECTING, OPEN, PARAMS, SNDBUF, NetSocket
+from .netsock import CONNECTED, CONNECTING, OPEN, PARAMS, SNDBUF, TLS_MARKED, NetSocket
 
 OPTIONS = {"max_sockets": 16, "send_buffer": 2920, "rx_buffer": 8192, "ipv4": "127.0.0.1"}
 
@@ -85,11 +85,15 @@ class Sockets:
         values[NEXT_SN] = 0  # [INFERRED] the child's pushed data is numbered from 0
         child = self.open(TCP, listener.version, ConfigTable(PARAMS, values))
         child.options_set = set(listener.options_set)
+        child.accepted = True
         conn.setblocking(False)
         child.take_host(conn)
         child.remote = peer
         child.state = CONNECTED
         self.post(_ids.AEC_SOCKIND, child.indication(), child.id)
+        if listener.tls == TLS_MARKED:  # a TLS listener: SOCKIND, then the handshake
+            child.tls_conf = listener.tls_conf
+            child.start_tls()
 
     def post(self, aec, elements, sock, on_read=None):
         self.module.post_aec(aec, elements, sock=sock, on_read=on_read)
@@ -101,7 +105,7 @@ class Sockets:
         if sock.tx and sock.host is not None:
             self.closing.append([sock, self.module.now() + _LINGER_S])
         else:
-            sock.close()
+            sock.close(farewell=True)
 
     def shutdown(self):
         for sock in list(self.socks.values()) + [entry[0] for entry in self.closing]:
@@ -128,13 +132,15 @@ class Sockets:
                     sock.on_readable(host)
                 if host in writable and host is sock.host:
                     sock.on_writable(host)
+            if sock.tls is not None and sock.decrypted():
+                sock.on_readable(sock.host)
             sock.deliver()
         for entry in list(self.closing):
             sock, deadline = entry
             if sock.host in writable:
                 sock.flush()
             if not sock.tx or sock.host is None or self.module.now() >= deadline:
-                sock.close()
+                sock.close(farewell=True)
                 self.closing.remove(entry)
 
 
@@ -316,6 +322,18 @@ def sockwrto(module, request, reply):
     sock.accept_seq(len(data))
 
 
+def socktls(module, request, reply):
+    # U2 id, U1 tlsConf: STATUS now; AEC SOCKTLS or SOCKERR once a handshake has run.
+    expect_count(request, 2, 2)
+    sock = _socket(module, request, reply)
+    conf = integer(request.elements[1])
+    if not 1 <= conf <= 4:  # [INFERRED] 0 (the spec's range starts there) selects nothing
+        raise CommandError(_ids.INVALID_PARAMETER, "TLS configuration %d" % conf)
+    if sock.protocol != TCP:  # no DTLS (socket-semantics A.7.8)
+        raise CommandError(SOCKET_INVALID_PROTOCOL, "TLS needs TCP")
+    sock.use_tls(conf)
+
+
 def _reader(keep_rest):
     def handler(module, request, reply):
         # U2 id, U1 output mode (1-3), I4 length
@@ -377,6 +395,7 @@ COMMANDS = {
     _ids.SOCKBL: sockbl,
     _ids.SOCKBR: sockbr,
     _ids.SOCKBM: sockbm,
+    _ids.SOCKTLS: socktls,
     _ids.SOCKWR: sockwr,
     _ids.SOCKWRTO: sockwrto,
     _ids.SOCKRD: _reader(keep_rest=False),
