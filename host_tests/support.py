@@ -1,5 +1,6 @@
 """Test helpers that work under pytest (CPython) and tools/mp_runner.py (MicroPython) alike."""
 
+import gc
 import sys
 
 MICROPYTHON = sys.implementation.name == "micropython"
@@ -33,10 +34,15 @@ _emulators = []
 def emulator(**options):
     """A WINCS02 emulator: in process under CPython, the wincsim server under MicroPython.
 
-    Making one closes the one before: its host sockets (ports) are released at once.
+    Making one closes the one before: its host sockets (ports) are released at once, and the
+    previous test's default device (with its buffers, sockets and station) is let go.
     """
     while _emulators:
         _emulators.pop().close()
+    from winc.device import Device
+
+    Device.default = None
+    gc.collect()
     if MICROPYTHON:
         from wincsim import remote
 
@@ -58,6 +64,14 @@ def device(emu, irq=True, reset=True, rx_buf=2048, tx_buf=1024, **kwargs):
 
     return winc.WINCS02(emu.spi, emu.cs, emu.reset if reset else None,
                         emu.irq if irq else None, rx_buf=rx_buf, tx_buf=tx_buf, **kwargs)
+
+
+def device_up(**options):
+    """(emulator, device): a fresh emulator and an initialised device with 4096/2048 buffers."""
+    emu = emulator(**options)
+    dev = device(emu, rx_buf=4096, tx_buf=2048)
+    dev.init(5000)
+    return emu, dev
 
 
 def unhex(text):

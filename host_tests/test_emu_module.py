@@ -314,8 +314,8 @@ def test_di_device_id_is_a_4_byte_unsigned_element():
 def test_unknown_and_unmodelled_commands_get_unknown_cmd():
     emu, host = _up()
     assert host.call(0x7777, 1) == ([], _ids.UNKNOWN_CMD)
-    assert host.call(_ids.WAP, 2) == ([], _ids.UNKNOWN_CMD)
-    assert emu.log() == [("0x7777", []), ("WAP", [])]
+    assert host.call(0x0800, 2) == ([], _ids.UNKNOWN_CMD)  # MQTTC: not modelled
+    assert emu.log() == [("0x7777", []), ("MQTTC", [])]
 
 
 def test_rst_answers_ok_then_restarts_once_the_status_was_read():

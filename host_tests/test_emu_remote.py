@@ -140,6 +140,31 @@ def test_remote_sockets_dns_and_their_controls(server):
     peer.close()
 
 
+def test_remote_soft_ap_and_clock_controls(server):
+    with remote.connect(server) as emu:
+        host = Host(emu)
+        host.init()
+        host.drain()
+        with pytest.raises(OSError):  # ENETDOWN: no AP runs
+            emu.ap_join("02:00:00:00:10:01")
+        for seq, (ident, element) in enumerate(((1, ("STR", "ap")), (3, ("STR", "ap pass1")))):
+            assert host.call(_ids.WAPC, seq, ("U4", ident), element) == ([], _ids.OK)
+        assert host.call(_ids.WAP, 3, ("I4", 1)) == ([], _ids.OK)
+        with pytest.raises(ValueError):
+            emu.ap_join("02:00:00:00:10:01", "wrong")
+        assert emu.ap_join("02:00:00:00:10:01", "ap pass1") == {"assoc": 1,
+                                                                "address": "127.0.1.100"}
+        assert emu.ap_state()["stations"] == [{"assoc": 1, "mac": "02:00:00:00:10:01",
+                                               "address": "127.0.1.100"}]
+        emu.ap_leave("02:00:00:00:10:01")
+        with pytest.raises(KeyError):
+            emu.ap_leave("02:00:00:00:10:01")
+        emu.ping_fail(True)
+        emu.sntp_fail(False)
+        assert host.call(_ids.TIME, 4, ("U1", 1), ("U4", 86400)) == ([], _ids.OK)
+        assert 86400 <= emu.module_time() < 86460
+
+
 def test_each_connection_gets_its_own_module(server):
     with remote.connect(server) as first, remote.connect(server) as second:
         for emu in (first, second):

@@ -6,7 +6,7 @@ under CPython and under the MicroPython interpreter.
 
 import hostnet
 from sockrig import recv_exactly
-from support import MICROPYTHON, device, emulator, raises, skip
+from support import MICROPYTHON, device, device_up, emulator, raises, skip
 
 from winc import socket as ws
 
@@ -14,10 +14,7 @@ EAGAIN, EINPROGRESS, ENOTCONN = 11, 115, 107
 
 
 def _net():
-    emu = emulator()
-    dev = device(emu, rx_buf=4096, tx_buf=2048)
-    dev.init(5000)
-    return emu, dev
+    return device_up()
 
 
 def test_tcp_client_round_trip_through_a_host_server():

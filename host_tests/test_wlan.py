@@ -2,7 +2,7 @@
 
 import time
 
-from support import device, emulator, raises
+from support import device_up, raises
 
 import winc
 from winc import wlan as network
@@ -14,9 +14,7 @@ LAB_BSSID2 = b"\x02\x00\x00\x00\x00\x05"
 
 
 def _station(**options):
-    emu = emulator(**options)
-    dev = device(emu, rx_buf=4096, tx_buf=2048)
-    dev.init(5000)
+    emu, dev = device_up(**options)
     return emu, dev, winc.WLAN(winc.STA_IF)
 
 
@@ -151,3 +149,83 @@ def test_a_module_reset_drops_the_link():
     assert not sta.isconnected()
     sta.connect(LAB, LAB_KEY, security=network.SEC_WPA2)
     assert _until(dev, sta.isconnected)
+
+
+def test_status_rssi_comes_from_the_modules_association_report():
+    emu, dev, sta = _station()
+    raises(OSError, sta.status, "rssi")
+    sta.connect(LAB, LAB_KEY, security=network.SEC_WPA2)
+    assert _until(dev, sta.isconnected)
+    assert sta.status("rssi") == -48
+
+
+def test_power_management_and_country():
+    emu, dev, sta = _station()
+    assert sta.config("pm") == network.PM_PERFORMANCE
+    sta.config(pm=network.PM_POWERSAVE)
+    assert sta.config("pm") == network.PM_POWERSAVE
+    raises(ValueError, sta.config, pm=7)
+    assert winc.country() == "GEN"
+    winc.country("USA")
+    assert winc.country() == "USA"
+    raises(ValueError, winc.country, "XX")
+
+
+# ---- the soft AP ---------------------------------------------------------------------------
+
+
+def _access_point(**config):
+    emu, dev, sta = _station()
+    ap = winc.WLAN(winc.AP_IF)
+    ap.config(**config)
+    ap.active(True)
+    return emu, dev, ap
+
+
+def test_soft_ap_starts_with_its_config_and_reports_stations():
+    emu, dev, ap = _access_point(ssid="winc-ap", key="ap passphrase", channel=6)
+    assert ap.active() and ap.config("ssid") == "winc-ap" and ap.config("channel") == 6
+    assert emu.ap_state()["running"]
+    assert ap.status("stations") == [] and not ap.isconnected()
+    joined = emu.ap_join("02:aa:00:00:00:01", "ap passphrase")
+    assert _until(dev, ap.isconnected)
+    assert ap.status("stations") == [(b"\x02\xaa\x00\x00\x00\x01",)]
+    assert joined["address"].startswith("127.")
+    emu.ap_leave("02:aa:00:00:00:01")
+    assert _until(dev, lambda: not ap.isconnected())
+    ap.active(False)
+    assert not ap.active() and not emu.ap_state()["running"]
+
+
+def test_a_station_on_the_soft_ap_reaches_a_winc_server():
+    import hostnet
+    from sockrig import recv_exactly
+
+    from winc import socket as ws
+
+    emu, dev, ap = _access_point(ssid="winc-ap", key="ap passphrase")
+    station = emu.ap_join("02:aa:00:00:00:02", "ap passphrase")
+    server = ws.socket()
+    server.bind(("0.0.0.0", 0))
+    server.listen()
+    server.settimeout(5)
+    port = server.getsockname()[1]
+    assert station["address"].startswith("127.")
+    client = hostnet.connect("127.0.0.1", port)  # the module's sockets live on 127.0.0.1
+    child, _ = server.accept()
+    child.settimeout(5)
+    client.send(b"from the station")
+    assert recv_exactly(child, 16) == b"from the station"
+    client.close()
+    child.close()
+    server.close()
+
+
+def test_soft_ap_refuses_a_short_key():
+    emu, dev, sta = _station()
+    ap = winc.WLAN(winc.AP_IF)
+    ap.config(ssid="winc-ap", key="short", security=network.SEC_WPA2)
+    raises(OSError, ap.active, True)
+    assert not ap.active()
+    raises(OSError, ap.connect, "x")
+    raises(OSError, ap.scan)

@@ -22,7 +22,7 @@ TESTS = os.path.join(ROOT, "host_tests")
 BUILD = os.path.join(ROOT, "build", "mp")
 CLIENT = ("__init__.py", "remote.py")  # wincsim on MP
 DATA_HEAP = int(os.environ.get("MP_DATA_HEAP", 64 * 1024))  # bytes the tests' data may use
-CODE_ROOM = 192 * 1024  # the code of winc, the tests and the emulator client, loaded from .mpy
+CODE_ROOM = 256 * 1024  # the code of winc, the tests and the emulator client, loaded from .mpy
 FILE_TIMEOUT_S = 300
 
 

@@ -11,6 +11,8 @@ _CLASSES = {
     "WLAN": "wlan",
     "STA_IF": "wlan",
     "AP_IF": "wlan",
+    "hostname": "wlan",
+    "country": "wlan",
 }
 
 

@@ -233,6 +233,31 @@ class Device:
         return OSError(_EIO, "%s: %s" % (_name("COMMANDS", cmd.id),
                                          _name("STATUSES", cmd.status)))
 
+    # ---- services the module answers with an event (net.py) ------------------------------------
+
+    def ping(self, host, timeout_ms=5000):
+        """Round-trip time in ms of a ping the module sends; OSError(EHOSTUNREACH) if none."""
+        from . import net
+
+        return net.ping(self, host, timeout_ms)
+
+    def time(self):
+        """The module's clock, UTC seconds since 1970."""
+        from . import net
+
+        return net.time(self)
+
+    def settime(self, seconds):
+        from . import net
+
+        net.settime(self, seconds)
+
+    def ntp(self, server=None, enable=True):
+        """Keep the module's clock by SNTP (server None: the servers DHCP named)."""
+        from . import net
+
+        net.ntp(self, server, enable)
+
     # ---- events --------------------------------------------------------------------------------
 
     def subscribe(self, aec_id, handler):

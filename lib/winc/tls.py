@@ -21,8 +21,6 @@ _FS_LOAD = const(1)
 _FS_LIST = const(2)
 _TSFR = const(5)  # the binary transfer protocol (§7.12)
 _BLOCK = const(1024)  # FSTSFR data per block: well inside a 2048-byte tx_buf
-_FSOP = const(0x0700)
-_FSTSFR = const(0x0701)
 
 # TLSC parameter ids (§7.7).
 _CA_CERT_NAME = const(1)
@@ -59,7 +57,7 @@ class _Module:
 
         name = "w" + hexlify(hashlib.sha256(data).digest()[:12]).decode()
         if self.files is None:
-            listed = self.dev.call(_FSOP, (tlv.U1, _FS_LIST))
+            listed = self.dev.call(_ids.FS, (tlv.U1, _FS_LIST))
             self.files = set((rsp[1], rsp[2].decode()) for rsp in listed if len(rsp) >= 3)
         if (kind, name) not in self.files:
             self._upload(kind, name, data)
@@ -67,13 +65,13 @@ class _Module:
         return name
 
     def _upload(self, kind, name, data):
-        rsp = self.dev.call(_FSOP, (tlv.U1, _FS_LOAD, tlv.U1, kind, tlv.U1, _TSFR,
+        rsp = self.dev.call(_ids.FS, (tlv.U1, _FS_LOAD, tlv.U1, kind, tlv.U1, _TSFR,
                                     tlv.STR, name, tlv.U2, len(data)))
         handle = rsp[0][1]
         view = memoryview(data)
         block = 1
         for at in range(0, len(data), _BLOCK):
-            self.dev.call(_FSTSFR, (tlv.U2, handle, tlv.I4, block, tlv.BYTES,
+            self.dev.call(_ids.FSTSFR, (tlv.U2, handle, tlv.I4, block, tlv.BYTES,
                                     view[at : at + _BLOCK]))
             block += 1
 

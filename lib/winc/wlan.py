@@ -1,7 +1,9 @@
-"""network.WLAN on the module: the station over WSTA/WSCN/NETIF (spec §7.3, §7.8, §7.9).
+"""network.WLAN on the module: the station (WSTA/WSCN/NETIF) and the soft AP (WAP/DHCPSC)
+(spec §7.2, §7.3, §7.8-§7.10).
 
-`WLAN(STA_IF)` gives the device's one station; its state follows the module's link events
-(WSTALU, WSTAAIP, WSTALD, WSTAROAM, WSTAERR), so status() and isconnected() cost no bus traffic.
+`WLAN(STA_IF)` and `WLAN(AP_IF)` give the device's one station and one access point; their state
+follows the module's events (WSTALU, WSTAAIP, WSTALD, WSTAROAM, WSTAERR; WAPSC, WAPAIP, WAPSD),
+so status() and isconnected() cost no bus traffic.
 """
 
 from . import _addr, _ids, tlv
@@ -61,6 +63,15 @@ _N_DHCPC_EN = const(10)
 _N_IP_MASK = const(40)
 _N_GATEWAY = const(41)
 
+_A_SSID = const(1)  # WAPC (§7.10)
+_A_SEC_TYPE = const(2)
+_A_CREDENTIALS = const(3)
+_A_CHANNEL = const(4)
+_A_HIDDEN = const(5)
+_D_GATEWAY = const(10)  # DHCPSC (§7.2)
+_W_REGDOMAIN = const(10)  # WIFIC (§7.13)
+_W_POWERSAVE = const(20)
+
 _SCAN_TIMEOUT_MS = const(10000)
 _MAX_HOSTNAME = const(16)  # NETIFC HOSTNAME (§7.3)
 
@@ -68,6 +79,35 @@ _MAX_HOSTNAME = const(16)  # NETIFC HOSTNAME (§7.3)
 def _station(dev):
     """The station of a device (the default one for None), made on first use."""
     return Device.layer(dev, "_station", _Station)
+
+
+class _SoftAP:
+    """The module's access point: running or not, and the stations the module reported."""
+
+    def __init__(self, dev):
+        self.dev = dev
+        self.running = False
+        self.stations = {}  # assoc id -> [mac bytes, address string or None]
+        for aec, handler in ((_ids.AEC_WAPSC, self._on_joined),
+                             (_ids.AEC_WAPAIP, self._on_address),
+                             (_ids.AEC_WAPSD, self._on_left)):
+            dev.subscribe(aec, handler)
+        dev.on_reset(self._on_reset)
+
+    def _on_joined(self, msg):
+        self.stations[msg.int(0)] = [msg.bytes(1), None]
+
+    def _on_address(self, msg):
+        station = self.stations.get(msg.int(0))
+        if station is not None and msg.type(1) == _ids.T_IPV4:
+            station[1] = _addr.ntop(2, msg.bytes(1)[:4])
+
+    def _on_left(self, msg):
+        self.stations.pop(msg.int(0), None)
+
+    def _on_reset(self, errno):
+        self.running = False
+        self.stations = {}
 
 
 class _Station:
@@ -186,17 +226,27 @@ class WLAN:
     IF_AP = AP_IF
 
     def __init__(self, interface=STA_IF, dev=None):
-        if interface != STA_IF:
-            raise ValueError("interface: STA_IF (the soft AP is not available yet)")
+        if interface not in (STA_IF, AP_IF):
+            raise ValueError("interface: STA_IF or AP_IF")
+        self._if = interface
         self._sta = _station(dev)
         self._dev = self._sta.dev
+        self._ap = Device.layer(self._dev, "_softap", _SoftAP) if interface == AP_IF else None
 
     def __repr__(self):
+        if self._ap is not None:
+            return "<winc.WLAN AP %s>" % ("up" if self._ap.running else "down")
         return "<winc.WLAN STA %s>" % (self._sta.address or "down")
+
+    def _station_only(self):
+        if self._ap is not None:
+            raise OSError(_EPERM, "a station method, on the access point")
 
     # ---- state ---------------------------------------------------------------------------------
 
     def active(self, is_active=None):
+        if self._ap is not None:
+            return self._ap_active(is_active)
         if is_active is None:
             return self._sta.active
         if not is_active and self._sta.active:
@@ -206,14 +256,22 @@ class WLAN:
 
     def status(self, param=None):
         self._dev.poll_events()
-        if param is None:
+        if self._ap is not None:
+            if param == "stations":
+                return [(station[0],) for station in self._ap.stations.values()]
+            if param is None:
+                return STAT_GOT_IP if self._ap.running else STAT_IDLE
+        elif param is None:
             return self._sta.status
-        if param == "rssi":
+        elif param == "rssi":
             return self._rssi()
         raise ValueError("unknown status param")
 
     def isconnected(self):
+        """Station: associated and addressed. Access point: a station is associated."""
         self._dev.poll_events()
+        if self._ap is not None:
+            return bool(self._ap.stations)
         return self._sta.status == STAT_GOT_IP
 
     def set_event_callback(self, fn):
@@ -230,6 +288,7 @@ class WLAN:
         security defaults to what the last scan() saw for the SSID, else WPA2/WPA3 with a key
         and open without; bssid pins one access point, channel one channel.
         """
+        self._station_only()
         sta = self._sta
         if not sta.active:
             raise OSError(_EPERM, "WLAN not active")
@@ -266,6 +325,7 @@ class WLAN:
                        Command(_ids.WSTA, (tlv.I4, 1))))
 
     def disconnect(self):
+        self._station_only()
         self._sta.wanted = False
         self._stop()
 
@@ -279,6 +339,7 @@ class WLAN:
     def scan(self):
         """[(ssid, bssid, channel, RSSI, security, hidden)], strongest first; blocks until the
         module's scan is done. A hidden network has an empty SSID and hidden 1."""
+        self._station_only()
         sta = self._sta
         if sta.scan is not None:
             raise OSError(16, "scan in progress")  # EBUSY
@@ -295,20 +356,21 @@ class WLAN:
             sta.scan = None
 
     def _rssi(self):
-        """RSSI of the associated access point, from a scan of its channel."""
+        """RSSI of the station's link, as the module's ASSOC report gives it."""
+        from .net import _await
+
         sta = self._sta
-        if sta.bssid is None:
+        if sta.assoc is None:
             raise OSError(_EPERM, "not connected")
-        for entry in self.scan():
-            if entry[1] == sta.bssid:
-                return entry[3]
-        raise OSError(_ETIMEDOUT, "the access point did not answer the scan")
+        aec, values = _await(self._dev, (_ids.AEC_ASSOC,), _ids.ASSOC, (tlv.U2, sta.assoc),
+                             5000)
+        return values[3]
 
     # ---- addresses -----------------------------------------------------------------------------
 
     def _netif(self, param, *value):
-        """NETIFC on interface 0: query (no value) returns the value; set returns None."""
-        params = (tlv.I4, STA_IF, tlv.U4, param) + value
+        """NETIFC on this interface: query (no value) returns the value; set returns None."""
+        params = (tlv.I4, self._if, tlv.U4, param) + value
         responses = self._dev.call(_ids.NETIFC, params)
         if value:
             return None
@@ -319,6 +381,8 @@ class WLAN:
 
     def ifconfig(self, config=None):
         """(ip, netmask, gateway, dns) as strings; with a 4-tuple, a static configuration."""
+        if self._ap is not None:
+            return self._ap_ifconfig(config)
         if config is not None:
             ip, mask, gw, dns = config
             self._netif(_N_DHCPC_EN, tlv.BOOL, 0)
@@ -372,6 +436,8 @@ class WLAN:
         config(name=value, ...)."""
         if args and kwargs or len(args) > 1:
             raise TypeError("one query, or settings")
+        if self._ap is not None:
+            return self._ap_config(args, kwargs)
         if args:
             return self._query(args[0])
         for key, value in kwargs.items():
@@ -389,6 +455,8 @@ class WLAN:
                 if not isinstance(value, int) or value < -1:
                     raise ValueError("reconnects: -1 (for ever) or a count")
                 self._sta.reconnects = value
+            elif key == "pm":
+                _power_save(self._dev, value)
             else:
                 raise ValueError("unknown config param")
         return None
@@ -400,6 +468,8 @@ class WLAN:
             return hostname(dev=self._dev)
         if key == "reconnects":
             return self._sta.reconnects
+        if key == "pm":
+            return PM_POWERSAVE if _wific(self._dev, _W_POWERSAVE) else PM_PERFORMANCE
         if key == "channel" and self._sta.assoc is not None:
             return self._sta.channel
         param = {"ssid": _P_SSID, "channel": _P_CHANNEL, "security": _P_SEC_TYPE}.get(key)
@@ -410,6 +480,106 @@ class WLAN:
                 value = rsp[1]
                 return value.decode() if key == "ssid" else value
         return None
+
+
+    # ---- the access point ----------------------------------------------------------------------
+
+    def _ap_active(self, is_active):
+        ap = self._ap
+        if is_active is None:
+            return ap.running
+        if is_active and not ap.running:
+            if not self._wapc(_A_SSID):
+                mac = self._netif(_N_ETHER) or b"\0\0"
+                self._wapc_set(_A_SSID, tlv.STR, "WINC-%02X%02X" % (mac[-2], mac[-1]))
+            self._dev.call(_ids.WAP, (tlv.I4, 1))
+            ap.running = True
+        elif not is_active and ap.running:
+            self._dev.call(_ids.WAP, (tlv.I4, 0))
+            ap.running = False
+            ap.stations = {}
+        return None
+
+    def _wapc(self, param):
+        for rsp in self._dev.call(_ids.WAPC, (tlv.U4, param)):
+            if len(rsp) >= 2:
+                return rsp[1]
+        return None
+
+    def _wapc_set(self, param, code, value):
+        self._dev.call(_ids.WAPC, (tlv.U4, param, code, value))
+
+    def _ap_config(self, args, kwargs):
+        """config() of the access point: ssid, key, security, channel, hidden, mac."""
+        if args:
+            key = args[0]
+            if key == "mac":
+                return bytes(self._netif(_N_ETHER))
+            param = {"ssid": _A_SSID, "security": _A_SEC_TYPE, "channel": _A_CHANNEL,
+                     "hidden": _A_HIDDEN}.get(key)
+            if param is None:
+                raise ValueError("unknown config param")
+            value = self._wapc(param)
+            return value.decode() if key == "ssid" else bool(value) if key == "hidden" else value
+        for key, value in kwargs.items():
+            if key in ("ssid", "essid"):
+                if not 1 <= len(value) <= 32:
+                    raise ValueError("ssid: 1 to 32 bytes")
+                self._wapc_set(_A_SSID, tlv.STR, value)
+            elif key in ("key", "password"):
+                self._wapc_set(_A_CREDENTIALS, tlv.STR, value)
+            elif key == "security":
+                self._wapc_set(_A_SEC_TYPE, tlv.I4, value)
+            elif key == "channel":
+                if not 1 <= value <= 13:
+                    raise ValueError("channel: 1 to 13")
+                self._wapc_set(_A_CHANNEL, tlv.I4, value)
+            elif key == "hidden":
+                self._wapc_set(_A_HIDDEN, tlv.BOOL, 1 if value else 0)
+            else:
+                raise ValueError("unknown config param")
+        return None
+
+    def _ap_ifconfig(self, config):
+        """The access point's address is the DHCP server's gateway (DHCPSC 10)."""
+        if config is not None:
+            self._dev.call(_ids.DHCPSC, (tlv.I4, 0, tlv.U4, _D_GATEWAY, tlv.IPV4,
+                                         _addr.pton(2, config[2])))
+            return None
+        gw = "0.0.0.0"
+        for rsp in self._dev.call(_ids.DHCPSC, (tlv.I4, 0, tlv.U4, _D_GATEWAY)):
+            if len(rsp) >= 2 and len(rsp[1]) == 4:
+                gw = _addr.ntop(2, rsp[1])
+        return (gw, "255.255.255.0", gw, gw)
+
+
+def _wific(dev, param, *value):
+    """WIFIC (§7.13): query (no value) returns the value; set returns None."""
+    responses = dev.call(_ids.WIFIC, (tlv.U4, param) + value)
+    for rsp in responses if not value else ():
+        if len(rsp) >= 2:
+            return rsp[1]
+    return None
+
+
+def _power_save(dev, pm):
+    if pm not in (PM_NONE, PM_PERFORMANCE, PM_POWERSAVE):
+        raise ValueError("pm: PM_NONE, PM_PERFORMANCE or PM_POWERSAVE")
+    _wific(dev, _W_POWERSAVE, tlv.U1, 1 if pm == PM_POWERSAVE else 0)
+
+
+def country(code=None, dev=None):
+    """The module's regulatory domain (WIFIC REGDOMAIN_SELECTED: "GEN", "USA", "EMEA"...),
+    or select one; ValueError for a domain the module does not have."""
+    dev = _station(dev).dev
+    if code is None:
+        value = _wific(dev, _W_REGDOMAIN)
+        return value.decode() if value else ""
+    try:
+        _wific(dev, _W_REGDOMAIN, tlv.STR, code)
+    except OSError as e:
+        raise ValueError("regulatory domain %r: %s" % (code, e.args[-1])) from None
+    return None
 
 
 def _split_prefix(text):

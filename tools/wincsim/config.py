@@ -69,6 +69,11 @@ class ConfigTable:
         value = self.values[ident]
         return value if index is None else value[index]
 
+    def setting(self, ident):
+        """The value a feature acts on: one cleared by an empty TLV counts as the default."""
+        value = self.values[ident]
+        return self._overrides.get(ident, self.params[ident].default) if value is None else value
+
     def serve(self, reply, elements):
         """Answer one configuration command whose prefix (if any) the caller removed."""
         if not elements:

@@ -9,7 +9,7 @@ import time
 
 from winc import _ids
 
-from . import codec, dns, faces, fs, sockets, system, tls, wifi
+from . import clock, codec, dns, faces, fs, ping, sockets, softap, system, tls, wifi
 from .commands import CommandError, Reply
 from .faults import Faults
 from .holds import Holds
@@ -23,7 +23,7 @@ _log = logging.getLogger("wincsim")
 # Feature modules, each with OPTIONS and COMMANDS, and optionally check_options(options),
 # setup(module) (once, for state that outlives boots in module.env), boot(module) (fresh state
 # in module.state after every boot) and shutdown(module). Their tables merge in order.
-FEATURES = (system, sockets, dns, wifi, fs, tls)
+FEATURES = (system, sockets, dns, wifi, softap, ping, clock, fs, tls)
 
 _MAX_IDLE_S = 0.02  # the INT-pin wait looks at the clock (boot, injections) at least this often
 
@@ -457,6 +457,48 @@ class Module:
         """{"state": "idle"|"connecting"|"connected", "assoc", "bssid", "channel", "address"}."""
         self._service()
         return wifi.station(self)
+
+    def ap_join(self, mac, passphrase=""):
+        """An emulated station `mac` associates to the running soft AP: AEC WAPSC, then WAPAIP
+        with its lease if the DHCP server is on. {"assoc": id, "address": lease or None}; a
+        host socket may bind the lease (127.x) as its source. OSError(ENETDOWN) if the AP is
+        not running; ValueError for a wrong passphrase (nothing is sent), an 11th station or
+        a station associated already."""
+        self._tick()
+        try:
+            return softap.join(self, mac, passphrase)
+        finally:
+            self._settle()
+
+    def ap_leave(self, mac):
+        """Station `mac` leaves the soft AP: AEC WAPSD, its lease goes back to the pool;
+        KeyError if it is not associated."""
+        self._tick()
+        try:
+            softap.leave(self, mac)
+        finally:
+            self._settle()
+
+    def ap_state(self):
+        """{"running", "ssid", "channel", "security", "stations": [{"assoc", "mac", "address"}]};
+        the settings the AP runs with, or while it is down the ones WAPC holds."""
+        self._service()
+        return softap.state(self)
+
+    def ping_fail(self, fail=True):
+        """While set, every PING gets AEC PINGERR, whatever its target. Kept across resets."""
+        self._service()  # what fell due before sees the old setting
+        ping.set_fail(self, fail)
+
+    def sntp_fail(self, fail=True):
+        """While set, every SNTP sync gets AEC SNTPERR. Kept across resets."""
+        self._service()  # what fell due before sees the old setting
+        clock.set_fail(self, fail)
+
+    def module_time(self):
+        """The module's clock in whole Unix seconds (0 at boot; TIME and SNTP set it)."""
+        self._service()
+        return clock.unix(self)
 
     def fs_files(self):
         """The module's files: {"<type>/<name>": length}, types as in §6.5 (1 CERT, 2 PRIKEY).

@@ -22,7 +22,8 @@ CONTROL = ("configure", "bus_counts", "clear_bus_counts", "log", "log_detail", "
            "errors", "inject", "inject_raw", "reset", "answer", "fault", "clear_faults",
            "mailbox_state", "hold", "release", "tx_stall", "counters", "next_sock_id", "dns",
            "dns_error", "dns_delay", "wifi_networks", "wifi_add", "wifi_remove", "wifi_roam",
-           "wifi_station", "fs_files", "fs_clear")
+           "wifi_station", "ap_join", "ap_leave", "ap_state", "ping_fail", "sntp_fail",
+           "module_time", "fs_files", "fs_clear")
 _ERRORS = {"ValueError": ValueError, "TypeError": TypeError, "KeyError": KeyError,
            "OSError": OSError}
 

@@ -1,7 +1,10 @@
-"""emulator feature: Wi-Fi station, scan and network interfaces (spec §7.3, §7.8, §7.9).
+"""emulator feature: Wi-Fi station, scan, network interfaces and the radio's WIFIC settings
+(spec §7.3, §7.8, §7.9, §7.13).
 
 The access points are the emulated surroundings, kept across resets in module.env["wifi"]; the
-association, its address and a scan under way are firmware state and die with a reset.
+association, its address and a scan under way are firmware state and die with a reset. The soft
+AP (softap.py) shares this radio: its association ids come from the same counter, and the
+regulatory domain selected here limits its channel as it limits scans and joins.
 """
 
 from winc import _ids
@@ -56,6 +59,12 @@ _ROUTER = "127.0.0.254"
 SSID, SEC_TYPE, CREDENTIALS, CHANNEL, BSSID = 1, 2, 3, 4, 5
 DHCPC_EN, DHCPC_SRV_ADDR, IP_MASK, GATEWAY = 10, 13, 40, 41
 SCAN_CHANNEL, RSSI_THRESH, ASYNC_NOTIFY, FILT_LIST, CHANMASK24, SCAN_RESULTS = 1, 6, 8, 10, 11, 20
+REGDOMAIN_SELECTED, REGDOMAIN_CHANMASK24 = 10, 12
+
+# The regulatory domains and their 2.4 GHz channel masks (bit n-1 = channel n). [INFERRED] the
+# masks of GEN, USA (channels 1-11) and EMEA (1-13) are the usual ones; the custom domains are
+# unknown and allow 1-13 like GEN.
+REGDOMAINS = {"GEN": 0x1FFF, "USA": 0x07FF, "EMEA": 0x1FFF, "CUST1": 0x1FFF, "CUST2": 0x1FFF}
 
 WSTAC_PARAMS = (
     Param(0, "PRESET", "I4", 0, preset=True),
@@ -96,9 +105,21 @@ WSCNC_PARAMS = (
     Param(20, "SCAN_RESULTS", COMPLEX, None, read_only=True, indices=range(8)),
 )
 
+WIFIC_PARAMS = (
+    Param(0, "PRESET", "I4", 0, preset=True),
+    Param(10, "REGDOMAIN_SELECTED", "STR", "GEN", limit=6),
+    Param(11, "REGDOMAIN_AVAILABLE", "STR", dict(enumerate(REGDOMAINS)), read_only=True,
+          indices=range(6)),
+    Param(12, "REGDOMAIN_CHANMASK24", "U2", REGDOMAINS["GEN"], read_only=True),
+    Param(20, "POWERSAVE", "U1", 0, limit=(0, 1)),  # [INFERRED] range: off or on
+    Param(21, "POWERSAVE_LISTEN_INTERVAL", "U2", 10, limit=(3, 100)),
+    Param(22, "POWERSAVE_INACT_LIMIT", "U2", 100, limit=(10, 6000)),
+    Param(40, "AMPDU_TX_ENABLED", "BOOL", 1, limit=(0, 1)),
+)
+
 
 def _netif_params(options, intf):
-    ether = _mac(options["mac"])
+    ether = check_mac(options["mac"])
     if intf:
         ether = ether[:-2] + "%02x" % ((int(ether[-2:], 16) + 1) & 0xFF)
     return (
@@ -124,7 +145,7 @@ def _netif_params(options, intf):
 # -- the access points -------------------------------------------------------------------------
 
 
-def _mac(value):
+def check_mac(value):
     """'aa:bb:cc:dd:ee:ff' in lower case; ValueError unless it names six bytes."""
     if not isinstance(value, str) or not value:
         raise ValueError("MAC address %r" % (value,))
@@ -149,7 +170,7 @@ def access_point(ssid, bssid, channel=6, rssi=-50, security=3, passphrase="", hi
         raise ValueError("passphrase %r (0-128 bytes)" % (passphrase,))
     if not isinstance(hidden, bool):
         raise ValueError("hidden %r" % (hidden,))
-    return {"ssid": ssid, "bssid": _mac(bssid), "channel": channel, "rssi": rssi,
+    return {"ssid": ssid, "bssid": check_mac(bssid), "channel": channel, "rssi": rssi,
             "security": security, "passphrase": passphrase, "hidden": hidden}
 
 
@@ -173,7 +194,7 @@ def _world(entries):
 
 def _find(module, bssid):
     """The index of access point `bssid` in the world; KeyError if there is none."""
-    bssid = _mac(bssid)
+    bssid = check_mac(bssid)
     for i, ap in enumerate(module.env["wifi"]):
         if ap["bssid"] == bssid:
             return i
@@ -182,7 +203,7 @@ def _find(module, bssid):
 
 def check_options(options):
     _world(options["networks"])
-    _mac(options["mac"])
+    check_mac(options["mac"])
     for name in ("join_ms", "dhcp_ms", "scan_ms"):
         value = options[name]
         if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
@@ -216,12 +237,13 @@ class Netif(ConfigTable):
 
 
 class Station:
-    """Per-boot state: the WSTAC, NETIFC and WSCNC tables, the link and a scan under way."""
+    """Per-boot state: the WSTAC, NETIFC, WSCNC and WIFIC tables, the link and a scan under way."""
 
     def __init__(self, options):
         self.wstac = ConfigTable(WSTAC_PARAMS)
         self.netifs = (Netif(_netif_params(options, 0)), Netif(_netif_params(options, 1)))
         self.wscnc = ConfigTable(WSCNC_PARAMS)
+        self.wific = ConfigTable(WIFIC_PARAMS)
         self.state = IDLE
         self.attempt = 0  # bumped to orphan the timers of a cancelled attempt or a lost link
         self.last_assoc = 0
@@ -233,10 +255,19 @@ class Station:
         self.state = CONNECTING
         return self.attempt
 
+    def next_assoc(self):
+        """A new association id, 1-65535 (§6.5). [INFERRED] the station's link and the soft
+        AP's stations draw from one space per boot, so ASSOC ids never clash."""
+        self.last_assoc = self.last_assoc % 0xFFFF + 1
+        return self.last_assoc
+
+    def channel_mask(self):
+        """The channels the selected regulatory domain allows (bit n-1 = channel n)."""
+        return self.wific.get(REGDOMAIN_CHANMASK24)
+
     def associate(self, ap):
-        self.last_assoc = self.last_assoc % 0xFFFF + 1  # association ids 1-65535 (§6.5)
         self.state = CONNECTED
-        self.assoc = self.last_assoc
+        self.assoc = self.next_assoc()
         self.ssid, self.bssid, self.channel = ap["ssid"], ap["bssid"], ap["channel"]
         return self.assoc
 
@@ -252,12 +283,6 @@ class Station:
 
 def boot(module):
     module.state["wifi"] = Station(module.options)
-
-
-def _setting(table, ident):
-    # A value cleared by an empty TLV counts as the default.
-    value = table.get(ident)
-    return table.params[ident].default if value is None else value
 
 
 # -- station -------------------------------------------------------------------------------------
@@ -292,8 +317,8 @@ def wsta(module, request, reply):
 def _connect(module, sta):
     # The settings are read when the attempt starts, the access points when it ends.
     cfg = sta.wstac
-    want = (_setting(cfg, SSID), cfg.get(BSSID), _setting(cfg, CHANNEL),
-            _setting(cfg, SEC_TYPE), _setting(cfg, CREDENTIALS))
+    want = (cfg.setting(SSID), cfg.get(BSSID), cfg.setting(CHANNEL),
+            cfg.setting(SEC_TYPE), cfg.setting(CREDENTIALS), sta.channel_mask())
     attempt = sta.begin()
     module.later(module.options["join_ms"] / 1000, lambda: _join(module, sta, attempt, *want))
 
@@ -304,11 +329,13 @@ def _accepts(ap, security, credentials):
     return ap["security"] not in _PERSONAL or credentials == ap["passphrase"]
 
 
-def _join(module, sta, attempt, ssid, bssid, channel, security, credentials):
+def _join(module, sta, attempt, ssid, bssid, channel, security, credentials, mask):
     if sta.attempt != attempt:
         return  # cancelled by WSTA(0)
+    # [INFERRED] an AP on a channel the regulatory domain masks is as good as absent.
     found = [ap for ap in module.env["wifi"] if ap["ssid"] == ssid
-             and bssid in (None, ap["bssid"]) and channel in (0, ap["channel"])]
+             and bssid in (None, ap["bssid"]) and channel in (0, ap["channel"])
+             and mask >> (ap["channel"] - 1) & 1]
     if not found:
         sta.drop()
         # [INFERRED] no such network in range: TIMEOUT, as the firmware gives up looking.
@@ -323,7 +350,7 @@ def _join(module, sta, attempt, ssid, bssid, channel, security, credentials):
     module.post_aec(_ids.AEC_WSTALU, (("U2", assoc), ("MAC", ap["bssid"]),
                                       ("I4", ap["channel"])))
     netif = sta.netifs[0]
-    if _setting(netif, DHCPC_EN):
+    if netif.setting(DHCPC_EN):
         module.later(module.options["dhcp_ms"] / 1000, lambda: _lease(module, sta, attempt))
     elif netif.get(IP_MASK):
         # [INFERRED] a static address is announced at once, like a lease.
@@ -385,10 +412,11 @@ def wscn(module, request, reply):
     # Only an active scan probes for the FILT_LIST names, which reveals hidden networks.
     probes = {s.decode("utf-8", "surrogateescape") for s in cfg.get(FILT_LIST).values()
               if s} if active else set()
-    settings = tuple(_setting(cfg, ident) for ident in (SCAN_CHANNEL, CHANMASK24, RSSI_THRESH,
-                                                        ASYNC_NOTIFY))
+    channel, mask, thresh, notify = (cfg.setting(ident) for ident in (
+        SCAN_CHANNEL, CHANMASK24, RSSI_THRESH, ASYNC_NOTIFY))
+    mask &= sta.channel_mask()  # [INFERRED] the regulatory domain hides its masked channels
     module.later(module.options["scan_ms"] / 1000,
-                 lambda: _scan_done(module, sta, probes, *settings))
+                 lambda: _scan_done(module, sta, probes, channel, mask, thresh, notify))
 
 
 def _indication(ap, probes):
@@ -412,12 +440,39 @@ def _scan_done(module, sta, probes, channel, mask, thresh, notify):
     module.post_aec(_ids.AEC_WSCNDONE, (("I4", len(results)),))
 
 
+# -- the radio -----------------------------------------------------------------------------------
+
+
+def wific(module, request, reply):
+    expect_count(request, 0, 2)
+    table = module.state["wifi"].wific
+    elements = request.elements
+    if len(elements) == 2 and param_id(elements[0]) == (REGDOMAIN_SELECTED, None):
+        name = elements[1]
+        if name.type in (_ids.T_STRING, _ids.T_BYTES, _ids.T_LABEL) and name.data.decode(
+                "utf-8", "surrogateescape") not in REGDOMAINS:
+            raise CommandError(_ids.INVALID_PARAMETER, "no regulatory domain %r" % name.value)
+    table.serve(reply, elements)
+    # The channel mask follows the selection (a PRESET included); it is read-only to the host.
+    table.values[REGDOMAIN_CHANMASK24] = REGDOMAINS[table.get(REGDOMAIN_SELECTED)]
+
+
+def link(module):
+    """(assoc, bssid, rssi) of the station's association with an access point, or None."""
+    sta = module.state["wifi"]
+    if sta.state != CONNECTED:
+        return None
+    # A removed AP takes the link down (remove()), so the one in use is always in the world.
+    return sta.assoc, sta.bssid, module.env["wifi"][_find(module, sta.bssid)]["rssi"]
+
+
 COMMANDS = {
     _ids.NETIFC: netifc,
     _ids.WSCNC: wscnc,
     _ids.WSCN: wscn,
     _ids.WSTAC: wstac,
     _ids.WSTA: wsta,
+    _ids.WIFIC: wific,
 }
 
 
