@@ -229,3 +229,23 @@ def test_soft_ap_refuses_a_short_key():
     assert not ap.active()
     raises(OSError, ap.connect, "x")
     raises(OSError, ap.scan)
+
+
+def test_enterprise_settings_reach_the_module_and_join_an_enterprise_network():
+    emu, dev, sta = _station()
+    emu.wifi_add("winc-corp", "02:00:00:00:00:07", channel=1, rssi=-52,
+                 security=network.SEC_WPA2_ENT)
+    emu.clear_log()
+    sta.config(eap_identity="anonymous@winc.test", eap_tunnel=3, eap_credentials=1,
+               eap_username="alice", eap_password="wonderland")
+    sta.connect("winc-corp", security=network.SEC_WPA2_ENT)
+    assert _until(dev, sta.isconnected)
+    sent = {p[0]: p[1] for name, p in emu.log() if name == "WSTAC" and len(p) == 2}
+    assert sent[20] == "anonymous@winc.test" and sent[25] == 3 and sent[32] == "alice"
+    assert sent[2] == network.SEC_WPA2_ENT
+
+
+def test_soft_ap_dhcp_pool_sets_the_stations_addresses():
+    emu, dev, ap = _access_point(ssid="winc-ap", key="ap passphrase", dhcp_pool="127.0.2.10")
+    assert emu.ap_join("02:aa:00:00:00:03", "ap passphrase")["address"] == "127.0.2.10"
+    assert ap.ifconfig()[0].startswith("127.")

@@ -129,11 +129,12 @@ _callback = None
 _context = None
 
 
-def _error(errno):
-    """OSError(errno, name): CPython only fills .errno when a text comes with the number."""
+def _error(errno, why=None):
+    """OSError(errno, name[: why]): CPython only fills .errno when a text comes with it."""
     from .errno import errorcode
 
-    return OSError(errno, errorcode.get(errno, "error %d" % errno))
+    text = errorcode.get(errno, "error %d" % errno)
+    return OSError(errno, text if why is None else "%s: %s" % (text, why))
 
 
 def set_event_callback(cb, context=None):
@@ -308,6 +309,7 @@ class socket(IOBase):
         self._st = _OPENING
         self._timeout = None
         self._err = 0  # sticky errno of an asynchronous failure
+        self._why = None  # what the module said about it (a TLS handshake's status)
         self._hup = False  # the peer closed: EOF once the buffer is drained
         self._local = None
         self._peer = None
@@ -658,7 +660,7 @@ class socket(IOBase):
         self._wait(lambda: self._children or self._err or self._st != _LISTENING)
         self._check()
         if not self._children:
-            raise _error(self._err)
+            raise _error(self._err, self._why)
         child = self._children.pop(0)
         return child, child._peer
 
@@ -670,7 +672,7 @@ class socket(IOBase):
         if st == _CONNECTED or st == _PEER_CLOSED:
             raise _error(_EISCONN)
         if self._err:
-            raise _error(self._err)
+            raise _error(self._err, self._why)
         if st == _LISTENING:
             raise _error(_EISCONN)
         packed, port, ip = self._resolve(address)
@@ -697,7 +699,7 @@ class socket(IOBase):
         self._wait(lambda: self._st != _CONNECTING or self._err)
         self._check()
         if self._err:
-            raise _error(self._err)
+            raise _error(self._err, self._why)
 
     def _on_connect_status(self, cmd):
         if cmd.status > 0 and self._st == _CONNECTING:
@@ -726,6 +728,10 @@ class socket(IOBase):
 
     def _on_error(self, status):
         tls = status == _STATUS_TLS_FAILED or status >> 8 == 0x11  # TLS module statuses
+        if tls:
+            from . import _names
+
+            self._why = "TLS handshake failed (%s)" % _names.name(_names.STATUSES, status)
         if self._st == _CONNECTING:
             self._err = _ECONNABORTED if tls else _ECONNREFUSED
             self._st = _OPEN
@@ -910,7 +916,7 @@ class socket(IOBase):
         self._check()
         if not self._rx_len:
             if self._err:
-                raise _error(self._err)
+                raise _error(self._err, self._why)
             if self._hup:
                 return (0, self._peer) if want_source else 0
         n = self._take(buf, n, flags)
@@ -969,7 +975,7 @@ class socket(IOBase):
         self._wait(self._writable_now)
         self._check()
         if self._err:
-            raise _error(self._err)
+            raise _error(self._err, self._why)
         if self._st != _CONNECTED:
             raise _error(_ENOTCONN)
         off = self._txring.write(data, off, min(len(data) - off, self._txsize - self._tx_len))
@@ -1220,7 +1226,7 @@ class socket(IOBase):
             self._wait(lambda: not self._tls_pending or self._err)
             self._check()
             if self._err:
-                raise _error(self._err)
+                raise _error(self._err, self._why)
 
     def _on_tls(self):
         """The module's SOCKTLS AEC: this socket's handshake is done."""

@@ -166,12 +166,15 @@ class SSLContext:
                 raise ValueError("a server context needs load_cert_chain()")
         elif self.check_hostname and not server_hostname:
             raise ValueError("check_hostname requires server_hostname")
-        index = self._configure(sock, server_hostname)
+        index = self.tlsc_index(server_hostname, sock._stack.dev)
         sock._start_tls(index)
         return sock
 
-    def _configure(self, sock, server_hostname):
-        mod = _tls(self._dev if self._dev is not None else sock._stack.dev)
+    def tlsc_index(self, server_hostname=None, dev=None):
+        """The module's TLSC configuration (1..4) that holds this context, uploading and
+        configuring what is missing: for WPA-Enterprise (WLAN.config(eap_tls=...)) and the raw
+        IPPROTO_TLS + TLS_CONF_IDX form."""
+        mod = _tls(self._dev if self._dev is not None else dev)
         verify = self.verify_mode != CERT_NONE
         settings = []
         if self._ca is not None:

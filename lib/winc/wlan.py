@@ -72,6 +72,20 @@ _D_GATEWAY = const(10)  # DHCPSC (§7.2)
 _W_REGDOMAIN = const(10)  # WIFIC (§7.13)
 _W_POWERSAVE = const(20)
 
+# WPA-Enterprise settings of the station (WSTAC §7.8): config() name -> (id, type). A TLS
+# configuration index comes from winc.tls (SSLContext.tlsc_index()) for EAP-TLS and tunnels.
+_ENTERPRISE = {
+    "eap_identity": (20, tlv.STR),  # outer (anonymous) identity
+    "eap_inner_identity": (21, tlv.STR),
+    "eap_tunnel": (25, tlv.I4),  # 0 any, 1 none, 2 TTLSv0, 3 PEAPv0, 4 PEAPv1
+    "eap_tunnel_tls": (26, tlv.I4),
+    "eap_credentials": (30, tlv.I4),  # 0 TLS, 1 MSCHAPv2
+    "eap_tls": (31, tlv.I4),
+    "eap_username": (32, tlv.STR),
+    "eap_password": (33, tlv.STR),
+}
+_D_POOL_START = const(2)
+
 _SCAN_TIMEOUT_MS = const(10000)
 _MAX_HOSTNAME = const(16)  # NETIFC HOSTNAME (§7.3)
 
@@ -457,6 +471,9 @@ class WLAN:
                 self._sta.reconnects = value
             elif key == "pm":
                 _power_save(self._dev, value)
+            elif key in _ENTERPRISE:
+                param, code = _ENTERPRISE[key]
+                self._dev.call(_ids.WSTAC, (tlv.U4, param, code, value))
             else:
                 raise ValueError("unknown config param")
         return None
@@ -510,7 +527,7 @@ class WLAN:
         self._dev.call(_ids.WAPC, (tlv.U4, param, code, value))
 
     def _ap_config(self, args, kwargs):
-        """config() of the access point: ssid, key, security, channel, hidden, mac."""
+        """config() of the access point: ssid, key, security, channel, hidden, mac, dhcp_pool."""
         if args:
             key = args[0]
             if key == "mac":
@@ -536,6 +553,9 @@ class WLAN:
                 self._wapc_set(_A_CHANNEL, tlv.I4, value)
             elif key == "hidden":
                 self._wapc_set(_A_HIDDEN, tlv.BOOL, 1 if value else 0)
+            elif key == "dhcp_pool":  # the first of the ten addresses the DHCP server leases
+                self._dev.call(_ids.DHCPSC, (tlv.I4, 0, tlv.U4, _D_POOL_START, tlv.IPV4,
+                                             _addr.pton(2, value)))
             else:
                 raise ValueError("unknown config param")
         return None
