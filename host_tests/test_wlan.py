@@ -249,3 +249,31 @@ def test_soft_ap_dhcp_pool_sets_the_stations_addresses():
     emu, dev, ap = _access_point(ssid="winc-ap", key="ap passphrase", dhcp_pool="127.0.2.10")
     assert emu.ap_join("02:aa:00:00:00:03", "ap passphrase")["address"] == "127.0.2.10"
     assert ap.ifconfig()[0].startswith("127.")
+
+
+def test_connect_while_connected_with_reconnects_joins_the_new_network():
+    emu, dev, sta = _station()
+    sta.config(reconnects=3)
+    sta.connect(LAB, LAB_KEY, security=network.SEC_WPA2)
+    assert _until(dev, sta.isconnected)
+    sta.connect("winc-open")  # the old link's WSTALD must not start a reconnect to winc-lab
+    assert _until(dev, sta.isconnected)
+    assert sta.config("channel") == 1
+
+
+def test_a_late_address_after_disconnect_is_ignored():
+    emu, dev, sta = _station()
+    emu.hold("WSTAAIP")
+    sta.connect(LAB, LAB_KEY, security=network.SEC_WPA2)
+    assert _until(dev, lambda: sta.config("channel") == 6)  # linked, no address yet
+    sta.disconnect()
+    emu.release()
+    dev.pump(50)
+    assert sta.status() == network.STAT_IDLE and not sta.isconnected()
+
+
+def test_a_refused_join_ends_in_connect_fail_not_connecting_for_ever():
+    emu, dev, sta = _station()
+    emu.answer("WSTA", "ERROR")
+    raises(OSError, sta.connect, LAB, LAB_KEY)
+    assert sta.status() == network.STAT_CONNECT_FAIL

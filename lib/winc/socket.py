@@ -353,7 +353,7 @@ class socket(IOBase):
         self._readable_now = self._readable_state  # bound once: waits would allocate them
         self._writable_now = self._writable
         self._listener = _child
-        self._accepted = []  # a TLS listener: children whose handshake is done (see _on_tls)
+        self._offered = False  # a TLS listener's child: handed to accept() (see _on_tls)
         if _child is None:
             self._open()
 
@@ -1221,12 +1221,25 @@ class socket(IOBase):
         self.proto = IPPROTO_TLS
         self._tls = index
         self._tls_pending = True
-        self._stack.submit(Command(_ids.SOCKTLS, (tlv.U2, self._id, tlv.U1, index)))
+        self._stack.submit(Command(_ids.SOCKTLS, (tlv.U2, self._id, tlv.U1, index), None,
+                                   self._on_tls_status))
         if self._st == _CONNECTED and self._timeout != 0 and not self._stack.dev.busy:
             self._wait(lambda: not self._tls_pending or self._err)
             self._check()
             if self._err:
                 raise _error(self._err, self._why)
+
+    def _on_tls_status(self, cmd):
+        if cmd.status > 0 and self._tls_pending:  # the module refused TLS: never plaintext
+            from . import _names
+
+            self._tls_pending = False
+            self._why = "SOCKTLS refused (%s)" % _names.name(_names.STATUSES, cmd.status)
+            if self._st == _CONNECTING:
+                self._st = _OPEN
+            self._err = _ECONNABORTED
+            _emit(self, EVENT_ERROR, STATUS_ERROR)
+            self._notify()
 
     def _on_tls(self):
         """The module's SOCKTLS AEC: this socket's handshake is done."""
@@ -1238,9 +1251,12 @@ class socket(IOBase):
             return
         self._tls_pending = False
         listener = self._listener
-        if listener is not None and self not in listener._accepted:
+        if listener is not None and listener._tls and not self._offered:
             # A TLS listener's child is offered to accept() only once its handshake is done.
-            listener._accepted.append(self)
+            self._offered = True
+            if listener._st >= _CLOSED:
+                self.close()  # nobody will accept it: free it on the module
+                return
             listener._children.append(self)
             _emit(self, EVENT_CONNECT)
             _emit(self, EVENT_TLS_CONNECT)
@@ -1298,7 +1314,7 @@ class socket(IOBase):
         if self.type == SOCK_DGRAM:
             if st != _OPENING and self._tx_cmds < _UDP_IN_FLIGHT:
                 ready |= POLLOUT
-        elif st == _CONNECTED and self._tx_len < self._txsize:
+        elif st == _CONNECTED and not self._tls_pending and self._tx_len < self._txsize:
             ready |= POLLOUT
         ready &= mask
         if hup:

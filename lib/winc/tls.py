@@ -15,10 +15,12 @@ CERT_OPTIONAL = const(1)
 CERT_REQUIRED = const(2)
 
 _SLOTS = const(4)  # TLSC configurations 1..4 (§7.7)
+_ENFILE = const(23)
 _FILE_CERT = const(1)  # FS file types (§6.5)
 _FILE_KEY = const(2)
 _FS_LOAD = const(1)
 _FS_LIST = const(2)
+_FS_DEL = const(3)
 _TSFR = const(5)  # the binary transfer protocol (§7.12)
 _BLOCK = const(1024)  # FSTSFR data per block: well inside a 2048-byte tx_buf
 
@@ -50,12 +52,10 @@ class _Module:
         self.slots = []  # TLSC settings are volatile; files are not, but list them again
         self.files = None
 
-    def file(self, kind, data):
-        """The name of a module file holding data (an FS file type), uploaded if missing."""
-        import hashlib
-        from binascii import hexlify
-
-        name = "w" + hexlify(hashlib.sha256(data).digest()[:12]).decode()
+    def file(self, kind, loaded):
+        """The name of a module file holding loaded = (data, name) (an FS file type),
+        uploaded if missing."""
+        data, name = loaded
         if self.files is None:
             listed = self.dev.call(_ids.FS, (tlv.U1, _FS_LIST))
             self.files = set((rsp[1], rsp[2].decode()) for rsp in listed if len(rsp) >= 3)
@@ -65,15 +65,41 @@ class _Module:
         return name
 
     def _upload(self, kind, name, data):
-        rsp = self.dev.call(_ids.FS, (tlv.U1, _FS_LOAD, tlv.U1, kind, tlv.U1, _TSFR,
-                                    tlv.STR, name, tlv.U2, len(data)))
+        load = (tlv.U1, _FS_LOAD, tlv.U1, kind, tlv.U1, _TSFR, tlv.STR, name, tlv.U2, len(data))
+        try:
+            rsp = self.dev.call(_ids.FS, load)
+        except OSError:
+            # FILE_EXISTS: a file of that name half written by an upload cut short (the name
+            # is the content's hash, so a whole one would have been listed): delete, again.
+            self._delete(kind, name)
+            rsp = self.dev.call(_ids.FS, load)
         handle = rsp[0][1]
         view = memoryview(data)
         block = 1
-        for at in range(0, len(data), _BLOCK):
-            self.dev.call(_ids.FSTSFR, (tlv.U2, handle, tlv.I4, block, tlv.BYTES,
-                                    view[at : at + _BLOCK]))
-            block += 1
+        try:
+            for at in range(0, len(data), _BLOCK):
+                self.dev.call(_ids.FSTSFR, (tlv.U2, handle, tlv.I4, block, tlv.BYTES,
+                                            view[at : at + _BLOCK]))
+                block += 1
+        except OSError:
+            self.files = None  # what the module holds now is for a fresh listing to say
+            raise
+
+    def _delete(self, kind, name):
+        try:
+            self.dev.call(_ids.FS, (tlv.U1, _FS_DEL, tlv.I4, kind, tlv.STR, name))
+        except OSError:
+            pass  # nothing to delete: the load's own error stands
+
+    def _evict(self):
+        """A slot whose settings no open socket uses, least recently used first."""
+        stack = getattr(self.dev, "_sockets", None)
+        busy = [s._tls for s in stack.by_id.values()] if stack is not None else []
+        for i, held in enumerate(self.slots):
+            if held[0] not in busy:
+                self.slots.pop(i)
+                return held[0]
+        raise OSError(_ENFILE, "all four TLS configurations are in use by open sockets")
 
     def slot(self, settings):
         """The TLSC index (1..4) configured with settings, configuring one if needed."""
@@ -85,8 +111,8 @@ class _Module:
         index = 1
         while index in used:
             index += 1
-        if index > _SLOTS:  # all four hold other settings: the least recently used gives way
-            index = self.slots.pop(0)[0]
+        if index > _SLOTS:
+            index = self._evict()
         cmds = [Command(_ids.TLSC, (tlv.U1, index, tlv.U4, 0, tlv.I4, 0))]  # PRESET: clean
         for param, value in settings:
             code = tlv.BOOL if param >= _PEER_AUTH else tlv.STR
@@ -96,12 +122,33 @@ class _Module:
         return index
 
 
-def _pem_or_der(data, what):
+def _content_name(data):
+    """A file name (<= 32 characters) from the data's hash: SHA-256 where the port has hashlib
+    (CircuitPython's atmel-samd does not), else 64-bit FNV-1a and the length."""
+    try:
+        import hashlib
+        from binascii import hexlify
+
+        return "w" + hexlify(hashlib.sha256(data).digest()[:12]).decode()
+    except ImportError:
+        high, low = 0xCBF29CE4, 0x84222325  # FNV offset basis, in 32-bit halves for small ints
+        for byte in data:
+            low ^= byte
+            # multiply by the FNV prime 2**40 + 0x1B3, carrying between the halves
+            product = low * 0x1B3
+            high = (high * 0x1B3 + (low << 8) + (product >> 32)) & 0xFFFFFFFF
+            low = product & 0xFFFFFFFF
+        return "f%08x%08x%x" % (high, low, len(data))
+
+
+def _loaded(data, what):
+    """(bytes, module file name) of a certificate or key given as PEM/DER bytes or str."""
     if isinstance(data, str):
         data = data.encode()
     if not isinstance(data, (bytes, bytearray)) or not data:
         raise TypeError("%s: bytes or str" % what)
-    return bytes(data)
+    data = bytes(data)
+    return data, _content_name(data)
 
 
 def _read(path):
@@ -133,15 +180,15 @@ class SSLContext:
         """CA certificates (PEM or DER) that verify the peer: a file path, or the data."""
         if cafile is None and cadata is None:
             raise TypeError("cafile or cadata")
-        self._ca = _pem_or_der(_read(cafile) if cafile is not None else cadata, "cadata")
+        self._ca = _loaded(_read(cafile) if cafile is not None else cadata, "cadata")
 
     def load_cert_chain(self, certfile, keyfile=None, password=None):
         """This side's certificate and private key: paths, or (MicroPython style) the data."""
-        self._cert = _pem_or_der(certfile if isinstance(certfile, (bytes, bytearray)) else
-                                 _read(certfile), "certfile")
+        self._cert = _loaded(certfile if isinstance(certfile, (bytes, bytearray)) else
+                             _read(certfile), "certfile")
         key = keyfile if keyfile is not None else certfile
-        self._key = _pem_or_der(key if isinstance(key, (bytes, bytearray)) else _read(key),
-                                "keyfile")
+        self._key = _loaded(key if isinstance(key, (bytes, bytearray)) else _read(key),
+                            "keyfile")
         self._password = password
 
     def set_default_verify_paths(self):
@@ -164,7 +211,7 @@ class SSLContext:
         if server_side:
             if self._cert is None:
                 raise ValueError("a server context needs load_cert_chain()")
-        elif self.check_hostname and not server_hostname:
+        elif self.verify_mode != CERT_NONE and self.check_hostname and not server_hostname:
             raise ValueError("check_hostname requires server_hostname")
         index = self.tlsc_index(server_hostname, sock._stack.dev)
         sock._start_tls(index)

@@ -156,6 +156,8 @@ class _Station:
             self.callback(self, wlan_event, data)
 
     def _on_link_up(self, msg):
+        if self.status != STAT_CONNECTING and not self.wanted:
+            return  # the attempt it belongs to was given up (the module may rejoin on its own)
         self.assoc = msg.int(0)
         self.bssid = msg.bytes(1)
         self.channel = msg.int(2)
@@ -163,8 +165,10 @@ class _Station:
         self.emit(EVENT_LINK_UP, (self.bssid, self.channel))
 
     def _on_address(self, msg):
+        if not self._current(msg):
+            return
         if msg.type(1) != _ids.T_IPV4:
-            return  # an IPv6 address (SLAAC): ipconfig('addr6') asks the module for those
+            return  # an IPv6 address (SLAAC): not kept yet
         self.address = _addr.ntop(2, msg.bytes(1)[:4])
         self.status = STAT_GOT_IP
         self.emit(EVENT_GOT_IP, self.address)
@@ -187,6 +191,8 @@ class _Station:
             self.emit(EVENT_ROAMED, None)
 
     def _on_error(self, msg):
+        if self.status != STAT_CONNECTING and not self.wanted:
+            return
         code = msg.int(0)
         self._forget_link()
         self.status = (STAT_NO_AP_FOUND if code == _STATUS_TIMEOUT else
@@ -217,7 +223,7 @@ class _Station:
         security = msg.int(1)
         self.scan[0].append((ssid, msg.bytes(3), msg.int(2), msg.int(0), security,
                              0 if ssid else 1))
-        if ssid:
+        if ssid and security >= 0:
             self.security[ssid] = security
 
     def _on_scan_done(self, msg):
@@ -325,11 +331,19 @@ class WLAN:
         bssid = b"" if bssid is None else bytes(bssid)
         if len(bssid) not in (0, 6):
             raise ValueError("bssid: 6 bytes")
+        sta.wanted = False  # the old link's WSTALD must not start a reconnect
         if sta.status == STAT_CONNECTING or sta.assoc is not None:
             self._stop()
-        sta.wanted = True
         sta.tries = 0
         sta.status = STAT_CONNECTING
+        try:
+            self._join(ssid, key, security, channel, bssid)
+        except Exception:
+            sta.status = STAT_CONNECT_FAIL
+            raise
+        sta.wanted = True
+
+    def _join(self, ssid, key, security, channel, bssid):
         # One burst, as the reference host joins (§7.8): the settings, then WSTA(1).
         self._dev.run((Command(_ids.WSTAC, (tlv.U4, _P_SSID, tlv.STR, ssid)),
                        Command(_ids.WSTAC, (tlv.U4, _P_SEC_TYPE, tlv.I4, security)),
@@ -365,7 +379,9 @@ class WLAN:
                 if ticks_diff(deadline, ticks_ms()) <= 0:
                     raise OSError(_ETIMEDOUT, "scan did not finish")
                 self._dev.pump(10)
-            return sta.scan[0]
+            found = sta.scan[0]
+            found.sort(key=lambda entry: -entry[3])  # strongest first, whatever the module's order
+            return found
         finally:
             sta.scan = None
 
@@ -399,10 +415,10 @@ class WLAN:
             return self._ap_ifconfig(config)
         if config is not None:
             ip, mask, gw, dns = config
-            self._netif(_N_DHCPC_EN, tlv.BOOL, 0)
+            self._dev.call(_ids.DNSC, (tlv.U4, 1, tlv.IPV4, _addr.pton(2, dns)))  # first: all
+            self._netif(_N_DHCPC_EN, tlv.BOOL, 0)  # or nothing if the module refuses it
             self._netif(_N_IP_MASK, tlv.IPV4, _addr.pton(2, ip) + _addr.pton(2, mask))
             self._netif(_N_GATEWAY, tlv.IPV4, _addr.pton(2, gw))
-            self._dev.call(_ids.DNSC, (tlv.U4, 1, tlv.IPV4, _addr.pton(2, dns)))
             return None
         ip = mask = gw = "0.0.0.0"
         both = self._netif(_N_IP_MASK) or b""
@@ -430,11 +446,12 @@ class WLAN:
             if key in ("dhcp4", "has_dhcp4"):
                 return bool(self._netif(_N_DHCPC_EN))
             raise ValueError("unknown config param")
+        if "dhcp4" in kwargs:  # first: keyword order is not kept by every MicroPython
+            self._netif(_N_DHCPC_EN, tlv.BOOL, 1 if kwargs.pop("dhcp4") else 0)
         for key, value in kwargs.items():
-            if key == "dhcp4":
-                self._netif(_N_DHCPC_EN, tlv.BOOL, 1 if value else 0)
-            elif key == "addr4":
-                ip, mask = _split_prefix(value)
+            if key == "addr4":
+                ip, mask = (_split_prefix(value) if isinstance(value, str) else
+                            (_addr.pton(2, value[0]), _addr.pton(2, value[1])))
                 self._netif(_N_DHCPC_EN, tlv.BOOL, 0)
                 self._netif(_N_IP_MASK, tlv.IPV4, ip + mask)
             elif key == "gw4":
@@ -598,6 +615,8 @@ def country(code=None, dev=None):
     try:
         _wific(dev, _W_REGDOMAIN, tlv.STR, code)
     except OSError as e:
+        if e.errno != 5:  # EIO: the module refused the name; anything else is the link's
+            raise
         raise ValueError("regulatory domain %r: %s" % (code, e.args[-1])) from None
     return None
 
