@@ -277,3 +277,21 @@ def test_a_refused_join_ends_in_connect_fail_not_connecting_for_ever():
     emu.answer("WSTA", "ERROR")
     raises(OSError, sta.connect, LAB, LAB_KEY)
     assert sta.status() == network.STAT_CONNECT_FAIL
+
+
+def test_static_addresses_and_dns_through_ifconfig_and_ipconfig():
+    emu, dev, sta = _station()
+    assert winc.ipconfig("dns") is None
+    sta.ifconfig(("127.0.0.1", "255.255.0.0", "127.0.0.254", "127.0.0.53"))
+    assert sta.ipconfig("dhcp4") is False
+    assert sta.ifconfig() == ("127.0.0.1", "255.255.0.0", "127.0.0.254", "127.0.0.53")
+    assert winc.ipconfig("dns") == "127.0.0.53"
+    sta.ipconfig(addr4="127.0.0.1/8", gw4="127.0.0.1", dhcp4=False)
+    assert sta.ipconfig("addr4") == ("127.0.0.1", "255.0.0.0") and sta.ipconfig("gw4") == (
+        "127.0.0.1")
+    sta.connect(LAB, LAB_KEY, security=network.SEC_WPA2)
+    assert _until(dev, sta.isconnected)  # a static address: WSTAAIP carries it at once
+    winc.ipconfig(prefer=6)
+    raises(ValueError, winc.ipconfig, prefer=5)
+    assert isinstance(sta.ipconfig("addr6"), list)
+    raises(ValueError, sta.config, "txpower")  # the module has no transmit power setting

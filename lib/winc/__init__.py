@@ -13,6 +13,7 @@ _CLASSES = {
     "AP_IF": "wlan",
     "hostname": "wlan",
     "country": "wlan",
+    "ipconfig": "wlan",
 }
 
 

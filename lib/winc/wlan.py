@@ -85,6 +85,10 @@ _ENTERPRISE = {
     "eap_password": (33, tlv.STR),
 }
 _D_POOL_START = const(2)
+_DNS_AUTO = const(2)  # DNSC (§7.4)
+_DNS_PROTO_PREF = const(4)
+_N_IPV6_GLOBAL = const(60)
+_N_IPV6_LOCAL = const(61)
 
 _SCAN_TIMEOUT_MS = const(10000)
 _MAX_HOSTNAME = const(16)  # NETIFC HOSTNAME (§7.3)
@@ -415,8 +419,8 @@ class WLAN:
             return self._ap_ifconfig(config)
         if config is not None:
             ip, mask, gw, dns = config
-            self._dev.call(_ids.DNSC, (tlv.U4, 1, tlv.IPV4, _addr.pton(2, dns)))  # first: all
-            self._netif(_N_DHCPC_EN, tlv.BOOL, 0)  # or nothing if the module refuses it
+            ipconfig(dns=dns, dev=self._dev)  # first: all or nothing if the module refuses it
+            self._netif(_N_DHCPC_EN, tlv.BOOL, 0)
             self._netif(_N_IP_MASK, tlv.IPV4, _addr.pton(2, ip) + _addr.pton(2, mask))
             self._netif(_N_GATEWAY, tlv.IPV4, _addr.pton(2, gw))
             return None
@@ -429,7 +433,7 @@ class WLAN:
         gateway = self._netif(_N_GATEWAY) or b""
         if len(gateway) == 4:
             gw = _addr.ntop(2, gateway)
-        return (ip, mask, gw, gw)
+        return (ip, mask, gw, ipconfig("dns", dev=self._dev) or gw)
 
     def ipconfig(self, *args, **kwargs):
         """ipconfig('addr4'|'gw4'|'dhcp4'|'has_dhcp4') or ipconfig(addr4=..., gw4=...,
@@ -445,6 +449,8 @@ class WLAN:
                 return self.ifconfig()[2]
             if key in ("dhcp4", "has_dhcp4"):
                 return bool(self._netif(_N_DHCPC_EN))
+            if key == "addr6":
+                return self._addresses6()
             raise ValueError("unknown config param")
         if "dhcp4" in kwargs:  # first: keyword order is not kept by every MicroPython
             self._netif(_N_DHCPC_EN, tlv.BOOL, 1 if kwargs.pop("dhcp4") else 0)
@@ -459,6 +465,15 @@ class WLAN:
             else:
                 raise ValueError("unknown config param")
         return None
+
+    def _addresses6(self):
+        """The interface's IPv6 addresses (link-local, then global) as strings."""
+        found = []
+        for param in (_N_IPV6_LOCAL, _N_IPV6_GLOBAL):
+            for rsp in self._dev.call(_ids.NETIFC, (tlv.I4, self._if, tlv.U4, param)):
+                if len(rsp) >= 2 and len(rsp[1]) >= 16:
+                    found.append(_addr.ntop(10, rsp[1][:16]))
+        return found
 
     # ---- configuration -------------------------------------------------------------------------
 
@@ -588,6 +603,31 @@ class WLAN:
             if len(rsp) >= 2 and len(rsp[1]) == 4:
                 gw = _addr.ntop(2, rsp[1])
         return (gw, "255.255.255.0", gw, gw)
+
+
+def ipconfig(*args, dns=None, prefer=None, dev=None):
+    """Module-wide settings, as network.ipconfig: ipconfig('dns') -> the first DNS server (or
+    None); ipconfig(dns='a.b.c.d') sets it (and stops taking servers from DHCP);
+    ipconfig(prefer=4 or 6) orders A and AAAA answers (DNSC §7.4)."""
+    dev = _station(dev).dev
+    if args:
+        if args != ("dns",):
+            raise ValueError("unknown config param")
+        for rsp in dev.call(_ids.DNSC, (tlv.FRAC, tlv.frac(1, 0))):
+            if len(rsp) >= 2 and len(rsp[1]) == 4:
+                return _addr.ntop(2, rsp[1])
+        return None
+    cmds = []
+    if dns is not None:
+        cmds.append(Command(_ids.DNSC, (tlv.U4, _DNS_AUTO, tlv.BOOL, 0)))
+        cmds.append(Command(_ids.DNSC, (tlv.FRAC, tlv.frac(1, 0), tlv.IPV4, _addr.pton(2, dns))))
+    if prefer is not None:
+        if prefer not in (4, 6):
+            raise ValueError("prefer: 4 or 6")
+        cmds.append(Command(_ids.DNSC, (tlv.U4, _DNS_PROTO_PREF, tlv.U1, 1 if prefer == 4 else 2)))
+    if cmds:
+        dev.run(cmds)
+    return None
 
 
 def _wific(dev, param, *value):

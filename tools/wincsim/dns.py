@@ -9,6 +9,7 @@ import ipaddress
 from winc import _ids
 
 from .commands import CommandError, expect_count, integer
+from .config import ConfigTable, Param
 from .names import status_code
 
 OPTIONS = {}
@@ -79,6 +80,28 @@ class Resolver:
         return _ids.OK, records
 
 
+# DNSC (§7.4): the resolver's settings. [INFERRED] DNS_SVR holds IPv4 servers only here; the
+# answers come from the table above whatever the settings say.
+DNSC_PARAMS = (
+    Param(0, "PRESET", "I4", 0, preset=True),
+    Param(1, "DNS_SVR", "IPV4", None, indices=range(4)),
+    Param(2, "DNS_AUTO", "BOOL", 1),
+    Param(3, "DNS_TIMEOUT", "U2", 5000),
+    Param(4, "DNS_PROTO_PREF", "U1", 1, limit=(1, 4)),
+    Param(6, "DNS_CACHE_TTL", "U2", 0),
+    Param(10, "DNS_SRV_PORT", "U2", 53),
+)
+
+
+def boot(module):
+    module.state["dnsc"] = ConfigTable(DNSC_PARAMS)
+
+
+def dnsc(module, request, reply):
+    expect_count(request, 0, 2)
+    module.state["dnsc"].serve(reply, request.elements)
+
+
 def setup(module):
     module.env["dns"] = Resolver()
 
@@ -125,5 +148,6 @@ def dnsresolv(module, request, reply):
 
 
 COMMANDS = {
+    _ids.DNSC: dnsc,
     _ids.DNSRESOLV: dnsresolv,
 }
