@@ -245,3 +245,22 @@ def test_a_refused_socktls_is_econnaborted_not_a_hang_nor_plaintext():
         e = raises(OSError, s.connect, ("127.0.0.1", echo.port))
         assert e.errno == ECONNABORTED and "SOCKTLS" in str(e)
         s.close()
+
+
+def test_tls_configurations_in_use_are_never_reconfigured():
+    net = Net()
+    server_ctx = tls.SSLContext(tls.PROTOCOL_TLS_SERVER)
+    server_ctx.load_cert_chain(SERVER_CERT.cert_chain_pems[0].bytes(),
+                               SERVER_CERT.private_key_pem.bytes())
+    ls = server_ctx.wrap_socket(ws.socket(), server_side=True)  # a listener holds one slot
+    ctx = _client_context()
+    socks = [ctx.wrap_socket(ws.socket(), server_hostname="host%d.winc.test" % i)
+             for i in range(3)]  # three other settings: slots 2-4, each held by a socket
+    e = raises(OSError, ctx.wrap_socket, ws.socket(), server_hostname="host9.winc.test")
+    assert e.errno == 23  # ENFILE: all four configurations are in use
+    socks[1].close()
+    net.pump_for(0.1)
+    spare = ctx.wrap_socket(ws.socket(), server_hostname="host9.winc.test")
+    assert spare._tls == socks[1]._tls  # the freed slot, and only it, was reconfigured
+    for s in socks + [spare, ls]:
+        s.close()

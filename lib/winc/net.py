@@ -15,12 +15,13 @@ _SNTP_STATIC = const(2)
 _SNTP_SERVER = const(3)
 
 
-def _await(dev, answer_ids, cmd_id, params, timeout_ms):
-    """Send cmd_id and pump until one of the AECs in answer_ids arrives: (aec id, values)."""
+def _await(dev, answer_ids, cmd_id, params, timeout_ms, accept=None):
+    """Send cmd_id and pump until one of the AECs in answer_ids arrives (and accept(msg), if
+    given, takes it: a late answer to an earlier call is not this one's): (aec id, values)."""
     got = []
 
     def keep(msg):
-        if not got:
+        if not got and (accept is None or accept(msg)):
             got.append((msg.id, msg.values()))
 
     for aec in answer_ids:
@@ -43,11 +44,17 @@ def ping(dev, host, timeout_ms=5000):
     """Round-trip time in ms of an ICMP echo the module sends to host (name or literal);
     OSError(EHOSTUNREACH) when it gets no answer."""
     found = _addr.literal(host)
+    accept = None
     if found is None:
         target = (tlv.STR, host)
     else:
         target = (tlv.IPV4 if found[0] == 2 else tlv.IPV6, found[1])
-    aec, values = _await(dev, (_ids.AEC_PING, _ids.AEC_PINGERR), _ids.PING, target, timeout_ms)
+
+        def accept(msg):  # a PING answer names its address; PINGERR cannot be told apart
+            return msg.id == _ids.AEC_PINGERR or msg.bytes(0) == found[1]
+
+    aec, values = _await(dev, (_ids.AEC_PING, _ids.AEC_PINGERR), _ids.PING, target, timeout_ms,
+                         accept)
     if aec == _ids.AEC_PINGERR:
         raise OSError(_EHOSTUNREACH, "ping %s: status 0x%04x" % (host, values[0]))
     return values[1]
