@@ -14,6 +14,7 @@ _CLASSES = {
     "hostname": "wlan",
     "country": "wlan",
     "ipconfig": "wlan",
+    "install": "_install",
 }
 
 
