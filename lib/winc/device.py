@@ -25,7 +25,7 @@ _UP = const(2)
 _FAILED = const(3)  # the link failed: init() again
 
 
-def _name(table, ident):
+def describe(table, ident):
     """Name of a command or status for an error message; the tables load only when needed."""
     from . import _names
 
@@ -189,10 +189,10 @@ class Device:
         while cmd.status == PENDING:
             left = ticks_diff(deadline, ticks_ms())
             if left <= 0:
-                raise OSError(_ETIMEDOUT, _name("COMMANDS", cmd.id))
+                raise OSError(_ETIMEDOUT, describe("COMMANDS", cmd.id))
             self.pump(left)
         if cmd.status < 0:
-            raise OSError(-cmd.status, _name("COMMANDS", cmd.id))
+            raise OSError(-cmd.status, describe("COMMANDS", cmd.id))
 
     @staticmethod
     def layer(dev, name, make):
@@ -227,11 +227,19 @@ class Device:
             raise self.error(cmd)
         return responses
 
+    def value(self, cmd_id, params=()):
+        """A configuration query's answer (§5.5): element 1 of its first RSP (id, value), or
+        None when the module has no value to give."""
+        for rsp in self.call(cmd_id, params):
+            if len(rsp) >= 2:
+                return rsp[1]
+        return None
+
     @staticmethod
     def error(cmd):
         """OSError(EIO) naming the command and the module status it failed with."""
-        return OSError(_EIO, "%s: %s" % (_name("COMMANDS", cmd.id),
-                                         _name("STATUSES", cmd.status)))
+        return OSError(_EIO, "%s: %s" % (describe("COMMANDS", cmd.id),
+                                         describe("STATUSES", cmd.status)))
 
     # ---- services the module answers with an event (net.py) ------------------------------------
 

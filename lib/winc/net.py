@@ -6,6 +6,7 @@ Device.ping(), time(), settime() and ntp() are the front door.
 
 from . import _addr, _ids, tlv
 from ._compat import const, ticks_add, ticks_diff, ticks_ms
+from .device import Command
 
 _EHOSTUNREACH = const(113)
 _ETIMEDOUT = const(110)
@@ -85,6 +86,4 @@ def ntp(dev, server=None, enable=True):
             cmds.append((tlv.U4, _SNTP_STATIC, tlv.BOOL, 1))
             cmds.append((tlv.U4, _SNTP_SERVER, tlv.STR, server))
     cmds.append((tlv.U4, _SNTP_ENABLED, tlv.BOOL, 1 if enable else 0))
-    from .device import Command
-
     dev.run([Command(_ids.SNTPC, params) for params in cmds])

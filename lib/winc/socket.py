@@ -8,7 +8,7 @@ chunks with sequence numbers. Blocking calls pump the device until their conditi
 from . import _addr, _ids, tlv
 from ._buf import RingIO, Span, skip
 from ._compat import IOBase, const, print_exception, ticks_add, ticks_diff, ticks_ms
-from .device import PENDING, Command, Device
+from .device import PENDING, Command, Device, describe
 
 # Constants: MicroPython/Linux values; the wire values differ (C.3).
 AF_UNSPEC = const(0)
@@ -729,9 +729,7 @@ class socket(IOBase):
     def _on_error(self, status):
         tls = status == _STATUS_TLS_FAILED or status >> 8 == 0x11  # TLS module statuses
         if tls:
-            from . import _names
-
-            self._why = "TLS handshake failed (%s)" % _names.name(_names.STATUSES, status)
+            self._why = "TLS handshake failed (%s)" % describe("STATUSES", status)
         if self._st == _CONNECTING:
             self._err = _ECONNABORTED if tls else _ECONNREFUSED
             self._st = _OPEN
@@ -1231,10 +1229,8 @@ class socket(IOBase):
 
     def _on_tls_status(self, cmd):
         if cmd.status > 0 and self._tls_pending:  # the module refused TLS: never plaintext
-            from . import _names
-
             self._tls_pending = False
-            self._why = "SOCKTLS refused (%s)" % _names.name(_names.STATUSES, cmd.status)
+            self._why = "SOCKTLS refused (%s)" % describe("STATUSES", cmd.status)
             if self._st == _CONNECTING:
                 self._st = _OPEN
             self._err = _ECONNABORTED

@@ -405,13 +405,10 @@ class WLAN:
     def _netif(self, param, *value):
         """NETIFC on this interface: query (no value) returns the value; set returns None."""
         params = (tlv.I4, self._if, tlv.U4, param) + value
-        responses = self._dev.call(_ids.NETIFC, params)
         if value:
+            self._dev.call(_ids.NETIFC, params)
             return None
-        for rsp in responses:
-            if len(rsp) >= 2:
-                return rsp[1]
-        return None
+        return self._dev.value(_ids.NETIFC, params)
 
     def ifconfig(self, config=None):
         """(ip, netmask, gateway, dns) as strings; with a 4-tuple, a static configuration."""
@@ -524,11 +521,8 @@ class WLAN:
         param = {"ssid": _P_SSID, "channel": _P_CHANNEL, "security": _P_SEC_TYPE}.get(key)
         if param is None:
             raise ValueError("unknown config param")
-        for rsp in self._dev.call(_ids.WSTAC, (tlv.U4, param)):
-            if len(rsp) >= 2:
-                value = rsp[1]
-                return value.decode() if key == "ssid" else value
-        return None
+        value = self._dev.value(_ids.WSTAC, (tlv.U4, param))
+        return value.decode() if key == "ssid" and value is not None else value
 
 
     # ---- the access point ----------------------------------------------------------------------
@@ -550,10 +544,7 @@ class WLAN:
         return None
 
     def _wapc(self, param):
-        for rsp in self._dev.call(_ids.WAPC, (tlv.U4, param)):
-            if len(rsp) >= 2:
-                return rsp[1]
-        return None
+        return self._dev.value(_ids.WAPC, (tlv.U4, param))
 
     def _wapc_set(self, param, code, value):
         self._dev.call(_ids.WAPC, (tlv.U4, param, code, value))
@@ -598,10 +589,8 @@ class WLAN:
             self._dev.call(_ids.DHCPSC, (tlv.I4, 0, tlv.U4, _D_GATEWAY, tlv.IPV4,
                                          _addr.pton(2, config[2])))
             return None
-        gw = "0.0.0.0"
-        for rsp in self._dev.call(_ids.DHCPSC, (tlv.I4, 0, tlv.U4, _D_GATEWAY)):
-            if len(rsp) >= 2 and len(rsp[1]) == 4:
-                gw = _addr.ntop(2, rsp[1])
+        gw = self._dev.value(_ids.DHCPSC, (tlv.I4, 0, tlv.U4, _D_GATEWAY)) or b""
+        gw = _addr.ntop(2, gw) if len(gw) == 4 else "0.0.0.0"
         return (gw, "255.255.255.0", gw, gw)
 
 
@@ -613,10 +602,8 @@ def ipconfig(*args, dns=None, prefer=None, dev=None):
     if args:
         if args != ("dns",):
             raise ValueError("unknown config param")
-        for rsp in dev.call(_ids.DNSC, (tlv.FRAC, tlv.frac(1, 0))):
-            if len(rsp) >= 2 and len(rsp[1]) == 4:
-                return _addr.ntop(2, rsp[1])
-        return None
+        server = dev.value(_ids.DNSC, (tlv.FRAC, tlv.frac(1, 0))) or b""
+        return _addr.ntop(2, server) if len(server) == 4 else None
     cmds = []
     if dns is not None:
         cmds.append(Command(_ids.DNSC, (tlv.U4, _DNS_AUTO, tlv.BOOL, 0)))
@@ -632,11 +619,10 @@ def ipconfig(*args, dns=None, prefer=None, dev=None):
 
 def _wific(dev, param, *value):
     """WIFIC (§7.13): query (no value) returns the value; set returns None."""
-    responses = dev.call(_ids.WIFIC, (tlv.U4, param) + value)
-    for rsp in responses if not value else ():
-        if len(rsp) >= 2:
-            return rsp[1]
-    return None
+    if value:
+        dev.call(_ids.WIFIC, (tlv.U4, param) + value)
+        return None
+    return dev.value(_ids.WIFIC, (tlv.U4, param))
 
 
 def _power_save(dev, pm):
@@ -680,10 +666,8 @@ def hostname(name=None, dev=None):
     """The module's host name (NETIFC HOSTNAME), or set it (1 to 16 characters)."""
     sta = _station(dev)  # the station's device: the module the name belongs to
     if name is None:
-        for rsp in sta.dev.call(_ids.NETIFC, (tlv.I4, STA_IF, tlv.U4, _N_HOSTNAME)):
-            if len(rsp) >= 2:
-                return rsp[1].decode()
-        return ""
+        name = sta.dev.value(_ids.NETIFC, (tlv.I4, STA_IF, tlv.U4, _N_HOSTNAME))
+        return name.decode() if name else ""
     if not isinstance(name, str) or not 1 <= len(name) <= _MAX_HOSTNAME:
         raise ValueError("hostname: 1 to %d characters" % _MAX_HOSTNAME)
     sta.dev.call(_ids.NETIFC, (tlv.I4, STA_IF, tlv.U4, _N_HOSTNAME, tlv.STR, name))
