@@ -127,3 +127,16 @@ class Recorder:
                 out.append(frame)
         self.frames = []
         return out
+
+
+def example(name):
+    """The module examples/<name>.py. mp_runner puts the examples beside the tests; under
+    CPython the folder joins sys.path here."""
+    if not MICROPYTHON:
+        import os
+
+        folder = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                              "examples")
+        if folder not in sys.path:
+            sys.path.append(folder)
+    return __import__(name)

@@ -21,6 +21,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TESTS = os.path.join(ROOT, "host_tests")
 BUILD = os.path.join(ROOT, "build", "mp")
 CLIENT = ("__init__.py", "remote.py")  # wincsim on MP
+RUN_ONLY = ("demo.py",)  # examples that do their work on import: not importable by tests
 DATA_HEAP = int(os.environ.get("MP_DATA_HEAP", 64 * 1024))  # bytes the tests' data may use
 CODE_ROOM = 256 * 1024  # the code of winc, the tests and the emulator client, loaded from .mpy
 FILE_TIMEOUT_S = 300
@@ -60,6 +61,9 @@ def precompile():
                                         and not opt_out(os.path.join(TESTS, f))])
     mpy_gate.compile_dir(os.path.join(ROOT, "tools", "wincsim"), os.path.join(BUILD, "wincsim"),
                          CLIENT, "wincsim/")
+    examples = os.path.join(ROOT, "examples")  # beside the tests (support.example)
+    mpy_gate.compile_dir(examples, BUILD, [f for f in os.listdir(examples)
+                                           if f.endswith(".py") and f not in RUN_ONLY])
 
 
 def run_module(path, env):

@@ -73,6 +73,7 @@ class Device:
         # True while the device runs an operation, and so while any handler runs: handlers
         # may queue commands but not wait, and a scheduled pump must not start.
         self._busy = False
+        self.handlers = 0  # socket-service handlers running (winc.service): they must not wait
         self._cut = False
         self._deferred = False
         self._guard_gen = None  # see _run
@@ -115,8 +116,9 @@ class Device:
 
     @property
     def busy(self):
-        """True while the device runs an operation or a handler: waiting would deadlock."""
-        return self._busy
+        """True while the device runs an operation or a handler: waiting would deadlock, or
+        (a socket-service handler) stall every other service."""
+        return self._busy or self.handlers > 0
 
     def poll_events(self):
         """Pump once if the module has something to say; never waits. With an INT pin this is a
