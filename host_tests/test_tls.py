@@ -264,3 +264,25 @@ def test_tls_configurations_in_use_are_never_reconfigured():
     assert spare._tls == socks[1]._tls  # the freed slot, and only it, was reconfigured
     for s in socks + [spare, ls]:
         s.close()
+
+
+def test_module_level_wrap_socket_and_create_default_context():
+    # MicroPython's ssl.wrap_socket() (umqtt) and CircuitPython's ssl.create_default_context()
+    Net()
+    with TcpEcho(context=_server_context()) as echo:
+        s = tls.wrap_socket(ws.socket(), server_hostname="localhost")  # verifies nothing
+        s.settimeout(5)
+        s.connect(("127.0.0.1", echo.port))
+        _echo(s)
+        s.close()
+        s = tls.wrap_socket(ws.socket(), cert_reqs=tls.CERT_REQUIRED,
+                            cadata=trustme.CA().cert_pem.bytes(), server_hostname="localhost")
+        s.settimeout(5)
+        assert raises(OSError, s.connect, ("127.0.0.1", echo.port)).errno == ECONNABORTED
+        s.close()
+        ctx = tls.create_default_context()
+        assert ctx.verify_mode == tls.CERT_REQUIRED and ctx.check_hostname
+        ctx.load_verify_locations(cadata=CA.cert_pem.bytes())
+        s = _tls_client(ctx, echo.port)
+        _echo(s)
+        s.close()

@@ -60,8 +60,4 @@ class SocketPool:
             raise
 
 
-def create_default_context():
-    """A client SSLContext as CircuitPython's ssl.create_default_context(): it verifies the
-    server (CERT_REQUIRED, check_hostname) against CAs given by load_verify_locations(), on
-    whichever module the wrapped socket belongs to."""
-    return _tls.SSLContext(_tls.PROTOCOL_TLS_CLIENT)
+create_default_context = _tls.create_default_context  # CircuitPython's ssl, on the module

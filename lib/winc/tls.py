@@ -238,3 +238,23 @@ class SSLContext:
         settings.append((_PEER_AUTH, 1 if verify else 0))
         settings.append((_PEER_DOMAIN_VERIFY, 1 if verify and self.check_hostname else 0))
         return mod.slot(tuple(settings))
+
+
+def create_default_context():
+    """A client context as ssl.create_default_context() (CircuitPython, CPython): it verifies
+    the server (CERT_REQUIRED, check_hostname) against CAs given by load_verify_locations()."""
+    return SSLContext(PROTOCOL_TLS_CLIENT)
+
+
+def wrap_socket(sock, server_side=False, key=None, cert=None, cert_reqs=CERT_NONE, cadata=None,
+                server_hostname=None, do_handshake=True):
+    """MicroPython's module-level ssl.wrap_socket() (umqtt and older code): a context made
+    from the arguments, as MicroPython's own does; note that it verifies nothing by default."""
+    context = SSLContext(PROTOCOL_TLS_SERVER if server_side else PROTOCOL_TLS_CLIENT)
+    if cert is not None or key is not None:
+        context.load_cert_chain(cert, key)
+    if cadata is not None:
+        context.load_verify_locations(cadata=cadata)
+    context.verify_mode = cert_reqs
+    return context.wrap_socket(sock, server_side=server_side, do_handshake_on_connect=do_handshake,
+                               server_hostname=server_hostname)
