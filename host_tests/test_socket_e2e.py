@@ -233,3 +233,26 @@ def test_steady_state_recv_into_and_send_allocate_nothing():
     assert meter.bytes == 0, (meter.bytes, meter.views)
     s.close()
     conn.close()
+
+
+def test_blocking_write_takes_everything_non_blocking_write_what_fits():
+    # MicroPython's streams: write() on a blocking socket writes all of it (requests and umqtt
+    # ignore its count); a non-blocking one returns the count taken, or None.
+    emu, dev = _net()
+    server, port = hostnet.listener()
+    s = ws.socket(txbuf=1024)
+    s.settimeout(5)
+    s.connect(("127.0.0.1", port))
+    conn, _ = server.accept()
+    payload = bytes(range(250)) * 20  # 5000 bytes, nearly five send buffers
+    assert s.write(payload) == len(payload)
+    assert s.write(payload, 10) == 10
+    assert hostnet.recv_exactly(conn, len(payload) + 10, dev) == payload + payload[:10]
+    s.setblocking(False)
+    taken = s.write(payload)
+    assert 0 < taken < len(payload)
+    assert s.write(payload) is None  # the buffer is full: would block
+    assert hostnet.recv_exactly(conn, taken, dev) == payload[:taken]
+    s.close()
+    conn.close()
+    server.close()

@@ -994,9 +994,16 @@ class socket(IOBase):
             sent += self._send(data, sent)
 
     def write(self, data, n=None):
-        """Stream write: the count sent, or None when it would block; n limits len(data)."""
+        """Stream write of data (its first n bytes). A blocking TCP socket writes all of it,
+        as MicroPython's streams do (requests and umqtt ignore the count); otherwise the count
+        taken, or None when it would block."""
+        if n is not None:
+            data = memoryview(data)[:n]
+        if self._timeout != 0 and self.type == SOCK_STREAM and not self._stack.dev.busy:
+            self.sendall(data)
+            return len(data)
         try:
-            return self.send(data if n is None else memoryview(data)[:n])
+            return self.send(data)
         except OSError as e:
             if e.errno == _EAGAIN:
                 return None

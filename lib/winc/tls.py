@@ -256,5 +256,6 @@ def wrap_socket(sock, server_side=False, key=None, cert=None, cert_reqs=CERT_NON
     if cadata is not None:
         context.load_verify_locations(cadata=cadata)
     context.verify_mode = cert_reqs
+    context.check_hostname = server_hostname is not None  # as MicroPython: the chain only
     return context.wrap_socket(sock, server_side=server_side, do_handshake_on_connect=do_handshake,
                                server_hostname=server_hostname)
