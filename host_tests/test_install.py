@@ -14,8 +14,8 @@ def _restore(saved):
 
 
 def test_install_fills_in_what_the_port_lacks_and_force_replaces_the_rest():
-    names = ("socket", "network", "ssl", "tls")
-    saved = {name: sys.modules.get(name) for name in names}
+    names = ("socket", "network", "ssl", "tls", "socketpool", "wifi")
+    saved = {name: sys.modules.get(name) for name in names + ("usocket", "ussl")}
     try:
         had_network = "network" in sys.modules
         added = winc.install()
@@ -32,5 +32,13 @@ def test_install_fills_in_what_the_port_lacks_and_force_replaces_the_rest():
         from winc import tls
 
         assert socket is wsocket and sys.modules["ssl"] is tls and sys.modules["tls"] is tls
+        assert sys.modules["usocket"] is wsocket and sys.modules["ussl"] is tls
+        import socketpool
+        import wifi
+
+        from winc import socketpool as wsocketpool
+        from winc import wifi as wwifi
+
+        assert socketpool is wsocketpool and wifi is wwifi
     finally:
         _restore(saved)

@@ -5,7 +5,9 @@ heap holds what runs, not the compiler. A board runs winc frozen in flash, while
 loads .mpy code into its (64-bit) heap; so the interpreter gets 64 KB plus room for the code,
 and mp_harness.py ties up all but 64 KB once the code is loaded (it prints both figures).
 A module opts out with a line `# cpython only: <reason>` near its top. The wincsim server is
-started once on a Unix socket for tests that need the emulator. Prints "N passed, N failed".
+started once on a Unix socket for tests that need the emulator, and the host servers of the
+ecosystem tests with it (tools/mplib.py, which also fetches the pinned third-party libraries).
+Arguments select test modules by name (`mp_runner.py test_aio`). Prints "N passed, N failed".
 """
 
 import os
@@ -15,6 +17,7 @@ import sys
 import tempfile
 import time
 
+import mplib
 import mpy_gate
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -66,6 +69,14 @@ def precompile():
                                            if f.endswith(".py") and f not in RUN_ONLY])
 
 
+def precompile_mplib():
+    """Fetch the pinned third-party libraries and compile them into BUILD, beside the tests."""
+    for module in mplib.fetch():
+        package, name = os.path.split(module)
+        mpy_gate.compile_dir(os.path.join(mplib.DEST, package), os.path.join(BUILD, package),
+                             [name], package + "/")
+
+
 def run_module(path, env):
     name = os.path.splitext(os.path.basename(path))[0]
     paths = [BUILD]
@@ -88,14 +99,16 @@ def run_module(path, env):
     return counts, text
 
 
-def main():
-    files = sorted(f for f in os.listdir(TESTS) if f.startswith("test_") and f.endswith(".py"))
+def main(selected=()):
+    files = sorted(f for f in os.listdir(TESTS) if f.startswith("test_") and f.endswith(".py")
+                   and (not selected or f[:-3] in selected or f in selected))
     totals = {"PASS": 0, "FAIL": 0, "SKIP": 0}
     precompile()
-    with tempfile.TemporaryDirectory() as tmp:
+    precompile_mplib()
+    with tempfile.TemporaryDirectory() as tmp, mplib.Peers(tmp) as peers:
         sock_path = os.path.join(tmp, "wincsim.sock")
         server = start_server(sock_path)
-        env = dict(os.environ, WINCSIM_SOCKET=sock_path)
+        env = dict(os.environ, WINCSIM_SOCKET=sock_path, **peers.env)
         try:
             for f in files:
                 path = os.path.join(TESTS, f)
@@ -119,4 +132,4 @@ def main():
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))
