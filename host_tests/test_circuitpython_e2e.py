@@ -35,13 +35,19 @@ SITE_CERT = CA.issue_cert(SITE)
 
 
 @pytest.fixture
-def pool():
-    """A pool on a freshly joined radio; the emulator's DNS knows SITE and the broker's name."""
+def radio():
+    """A freshly joined radio; the emulator's DNS knows SITE and the broker's name."""
     emu, dev = device_up()
     emu.dns(SITE, ["127.0.0.1"])
     emu.dns("mqtt.winc.test", ["127.0.0.1"])
     wifi.radio.connect(LAB, LAB_KEY)
-    pool = SocketPool(wifi.radio)
+    return wifi.radio
+
+
+@pytest.fixture
+def pool(radio):
+    """A pool on a freshly joined radio."""
+    pool = SocketPool(radio)
     yield pool
     connection_manager_close_all(pool)  # the sockets the libraries kept for reuse
 
@@ -124,6 +130,34 @@ def test_requests_https_refuses_a_server_it_cannot_verify(pool):
         while not web.tls_errors and time.time() < deadline:
             time.sleep(0.01)
         assert web.tls_errors and web.requests == []  # no request went out in plaintext
+
+
+def test_connection_manager_helpers_find_winc_after_install(radio):
+    # On a board without native Wi-Fi, winc.install() provides socketpool, ssl and wifi; the
+    # manager's own get_radio_socketpool(wifi.radio) then picks them up (it imports socketpool
+    # and ssl when called). CPython keeps its ssl for the test servers: only the call sees it.
+    import adafruit_connection_manager as manager
+
+    from winc import socketpool, tls
+
+    saved = {name: sys.modules.get(name) for name in ("socketpool", "ssl")}
+    sys.modules["socketpool"], sys.modules["ssl"] = socketpool, tls
+    try:
+        radio_pool = manager.get_radio_socketpool(radio)
+        context = manager.get_radio_ssl_context(radio)
+    finally:
+        for name, module in saved.items():
+            if module is None:
+                del sys.modules[name]
+            else:
+                sys.modules[name] = module
+    assert isinstance(radio_pool, SocketPool) and isinstance(context, tls.SSLContext)
+    context.load_verify_locations(cadata=CA.cert_pem.bytes())
+    session = adafruit_requests.Session(radio_pool, context)
+    with _https() as web:
+        with session.get("https://%s:%d/bytes/300" % (SITE, web.port), timeout=5) as r:
+            assert r.status_code == 200 and r.content == httpd.body(300)
+    connection_manager_close_all(radio_pool)
 
 
 # ---- adafruit_minimqtt -------------------------------------------------------------------------
