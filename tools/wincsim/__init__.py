@@ -1,4 +1,5 @@
-"""wincsim: a WINCS02 device emulator speaking the real SPI wire protocol (spec §2-§5).
+"""wincsim: a WINCS02 device emulator speaking the real SPI wire protocol (spec §2-§5), and the
+same model as an RNWF02 on a UART speaking AT (Module(link="uart"), uart.py).
 
 Importable under MicroPython for `wincsim.remote`: the CPython-only parts load lazily.
 """

@@ -16,7 +16,7 @@ import time
 from winc import _ids
 
 from . import codec, dns, wifi
-from .commands import CommandError, expect_count, integer, param_id
+from .commands import CommandError, expect_count, integer, param_id, text
 from .config import ConfigTable, Param
 from .names import aec_id, status_code
 
@@ -107,20 +107,21 @@ def _seconds(fmt, el):
         if not 0 <= seconds < _U4:
             raise CommandError(_ids.INVALID_PARAMETER, "%d seconds" % integer(el))
         return seconds
-    if el.type not in (_ids.T_STRING, _ids.T_BYTES):
+    data = text(el)  # an AT date-time is typed UTC_TIME but keeps its text (§9.1)
+    if data is None:
         raise CommandError(_ids.INVALID_PARAMETER, "%s where a date-time belongs" % el.code)
-    text = el.data.decode("utf-8", "surrogateescape")
-    match = _RFC3339.match(text)
+    stamp = data.decode("utf-8", "surrogateescape")
+    match = _RFC3339.match(stamp)
     try:
         if match is None:
             raise ValueError("not YYYY-MM-DDTHH:MM:SS[.ss]Z")
         fields = [int(field) for field in match.groups()[:6]]
         datetime.datetime(*fields)  # checks the month, the day, the hour...
     except ValueError as e:
-        raise CommandError(_ids.INVALID_PARAMETER, "date-time %r: %s" % (text, e)) from None
+        raise CommandError(_ids.INVALID_PARAMETER, "date-time %r: %s" % (stamp, e)) from None
     seconds = calendar.timegm(fields) + float(match.group(7) or 0)
     if not 0 <= seconds < _U4:
-        raise CommandError(_ids.INVALID_PARAMETER, "date-time %r out of range" % text)
+        raise CommandError(_ids.INVALID_PARAMETER, "date-time %r out of range" % stamp)
     return seconds
 
 

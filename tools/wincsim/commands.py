@@ -52,6 +52,17 @@ def integer(el):
     return el.value
 
 
+def text(el):
+    """The bytes of a text or data parameter (STRING or BYTE_ARRAY), else None.
+
+    A quoted AT parameter that reads as an address or a time is typed as one (§9.1), yet it is
+    text where text belongs (an SSID, a file name, data): it keeps its text (at.TextElement).
+    """
+    if el.type in (_ids.T_STRING, _ids.T_BYTES):
+        return el.data
+    return getattr(el, "text", None)
+
+
 def param_id(el):
     """(id, index) of a configuration parameter id; index None for a plain id.
 

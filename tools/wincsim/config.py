@@ -7,7 +7,7 @@ sets. Multi-valued parameters take INTEGER_FRAC ids `id.index`.
 from winc import _ids
 
 from . import codec
-from .commands import CommandError, integer, param_id
+from .commands import CommandError, integer, param_id, text
 from .names import ACCESS_DENIED, INCORRECT_NUM_PARAMS
 
 COMPLEX = "COMPLEX"  # a value of several elements, stored as a tuple of (code, value)
@@ -137,11 +137,12 @@ class ConfigTable:
                 raise CommandError(_ids.INVALID_PARAMETER, "%r out of range" % value)
             return value
         if param.code in _TEXT_CODES:
-            if el.type not in (_ids.T_STRING, _ids.T_BYTES, _ids.T_LABEL):
+            data = el.data if el.type == _ids.T_LABEL else text(el)
+            if data is None:
                 raise CommandError(_ids.INVALID_PARAMETER, "%s is not text" % el.code)
-            if param.limit is not None and len(el.data) > param.limit:
+            if param.limit is not None and len(data) > param.limit:
                 raise CommandError(_ids.INVALID_PARAMETER, "longer than %d" % param.limit)
-            return el.data if param.code == "BA" else el.data.decode("utf-8", "surrogateescape")
+            return data if param.code == "BA" else data.decode("utf-8", "surrogateescape")
         if el.type != codec.ENCODERS[param.code][0]:
             raise CommandError(_ids.INVALID_PARAMETER, "%s where %s belongs" % (
                 el.code, param.code))

@@ -8,7 +8,7 @@ import ipaddress
 
 from winc import _ids
 
-from .commands import CommandError, expect_count, integer
+from .commands import CommandError, expect_count, integer, text
 from .config import ConfigTable, Param
 from .names import status_code
 
@@ -124,13 +124,14 @@ def dnsresolv(module, request, reply):
     expect_count(request, 2, 2)
     record_type = integer(request.elements[0])
     name_el = request.elements[1]
-    if name_el.type not in (_ids.T_STRING, _ids.T_BYTES) or not 1 <= len(name_el.data) <= _MAX_NAME:
+    data = text(name_el)
+    if data is None or not 1 <= len(data) <= _MAX_NAME:
         raise CommandError(_ids.INVALID_PARAMETER, "query name %r" % (name_el,))
     if record_type < 1:
         raise CommandError(_ids.INVALID_PARAMETER, "record type %d" % record_type)
     if record_type not in (TYPE_A, TYPE_AAAA, TYPE_ANY):
         raise CommandError(DNS_TYPE_NOT_SUPPORTED, "record type %d" % record_type)
-    name = name_el.data.decode("utf-8", "surrogateescape")
+    name = data.decode("utf-8", "surrogateescape")
     dns = resolver(module)
     status, records = dns.answer(name, record_type)  # decided now, delivered later
 

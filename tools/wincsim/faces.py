@@ -149,3 +149,92 @@ class Spi:
 
     def read(self, nbytes, write=0xFF):
         return bytes(self._module._transfer(bytes([write]) * nbytes))
+
+
+class Uart:
+    """machine.UART shaped: the host's end of an emulated RNWF02's UART (uart.UartModule).
+
+    write(buf) -> n, read([n]) -> bytes or None, readinto(buf[, n]) -> n or None, readline(),
+    any() -> int, init(baudrate=..., timeout=..., flow=...), and wait(timeout_ms) -> True once
+    input is waiting. Every call first lets the module catch up; with a timeout (ms, 0 by
+    default) reads wait for data, blocking on the module's host sockets. Bytes sent or read at
+    a baud other than the module's are lost or garbled. Flow control is accepted and moot: the
+    emulated module never overruns the host (uart.Wire).
+    """
+
+    RTS = 1
+    CTS = 2
+
+    def __init__(self, module):
+        self._module = module
+        self.baudrate = module.options["uart_baud"]
+        self.timeout = 0
+
+    def init(self, baudrate=None, bits=8, parity=None, stop=1, *, timeout=None, **kwargs):
+        if baudrate is not None:
+            self.baudrate = baudrate
+        if timeout is not None:
+            self.timeout = timeout
+
+    def deinit(self):
+        pass
+
+    def any(self):
+        self._module._service()
+        return self._module._uart_available()
+
+    def write(self, buf):
+        return self._module._uart_write(bytes(buf), self.baudrate)
+
+    def read(self, nbytes=-1):
+        available = self._wait(lambda n: n >= nbytes if nbytes > 0 else n > 0)
+        if not available:
+            return None
+        # read() takes at most what one remote op carries.
+        return self._module._uart_take(min(available, 0xFFFF) if nbytes < 0 else nbytes,
+                                       self.baudrate)
+
+    def readinto(self, buf, nbytes=None):
+        data = self.read(len(buf) if nbytes is None else nbytes)
+        if data is None:
+            return None
+        buf[:len(data)] = data
+        return len(data)
+
+    def readline(self):
+        module = self._module
+        deadline = time.monotonic() + self.timeout / 1000
+        while True:  # up to a newline, or what came within the timeout
+            n = self.any()
+            end = module._wire.peek(n).find(b"\n")
+            left = deadline - time.monotonic()
+            if end >= 0 or left <= 0:
+                return module._uart_take(end + 1 if end >= 0 else n, self.baudrate) or None
+            module._idle(left)
+
+    def wait(self, timeout_ms):
+        """True as soon as input is waiting, False after timeout_ms."""
+        timeout, self.timeout = self.timeout, timeout_ms
+        try:
+            return self._wait(lambda n: n > 0) > 0
+        finally:
+            self.timeout = timeout
+
+    def flush(self):
+        self._module._service()
+
+    def txdone(self):
+        return True
+
+    def sendbreak(self):
+        pass
+
+    def _wait(self, enough):
+        """Bytes available once enough(n) holds or the timeout passed."""
+        deadline = time.monotonic() + self.timeout / 1000
+        while True:
+            n = self.any()
+            left = deadline - time.monotonic()
+            if enough(n) or left <= 0:
+                return n
+            self._module._idle(left)

@@ -6,7 +6,7 @@ is firmware state (module.state["fs"]) and dies with a reset, before its file ex
 
 from winc import _ids
 
-from .commands import CommandError, expect_count, integer
+from .commands import CommandError, expect_count, integer, text
 from .names import INCORRECT_NUM_PARAMS, aec_id, status_code
 
 OPTIONS = {"fs_size": 61440, "fs_handles": 4}  # 60 KB (§7.12); free transfer handles
@@ -90,9 +90,10 @@ def _file_type(el):
 
 
 def _name(el):
-    if el.type not in (_ids.T_STRING, _ids.T_BYTES) or not 1 <= len(el.data) <= _MAX_NAME:
+    data = text(el)
+    if data is None or not 1 <= len(data) <= _MAX_NAME:
         raise CommandError(_ids.INVALID_PARAMETER, "file name %r" % (el,))
-    return el.data.decode("utf-8", "surrogateescape")
+    return data.decode("utf-8", "surrogateescape")
 
 
 def _fsup(module, op, file_type, name, length):
@@ -178,23 +179,24 @@ def fstsfr(module, request, reply):
     expect_count(request, 3, 4)
     handle, block = integer(request.elements[0]), integer(request.elements[1])
     data_el = request.elements[2]
+    data = text(data_el)
     transfer = module.state["fs"].get(handle)
     if transfer is None:
         raise CommandError(_ids.INVALID_PARAMETER, "no transfer %d" % handle)
     # [INFERRED] blocks come in order; the number may wrap after 255 (it answers as a U1).
     if block not in (transfer.block, transfer.block & 0xFF):
         raise CommandError(_ids.INVALID_PARAMETER, "block %d, %d due" % (block, transfer.block))
-    if data_el.type not in (_ids.T_BYTES, _ids.T_STRING) or not data_el.data:
+    if not data:
         raise CommandError(_ids.INVALID_PARAMETER, "%r where data belongs" % (data_el,))
     remaining = transfer.length - len(transfer.data)
-    if len(data_el.data) > remaining:
+    if len(data) > remaining:
         raise CommandError(FILE_WRITE_FAILED, "%d bytes, %d announced left" % (
-            len(data_el.data), remaining))
+            len(data), remaining))
     # [INFERRED] the optional CRC-16 is not checked: the spec does not say which CRC it is.
     # A refused block above changed nothing: the host may send it again.
-    transfer.data += data_el.data
+    transfer.data += data
     transfer.block += 1
-    remaining -= len(data_el.data)
+    remaining -= len(data)
     reply.rsp(("U2", handle), ("U1", block & 0xFF), ("U4", remaining))
     if remaining == 0:  # the file exists from now on, and the handle is free again
         del module.state["fs"][handle]

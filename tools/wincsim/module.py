@@ -1,5 +1,7 @@
 """emulator: the WINCS02 model: SDIO slave + mailbox + command table, with its control methods.
 
+Module(link="uart") is the same model behind the RNWF02 AT front end instead (uart.py).
+
 Time is read lazily (no threads): every face or control call first runs what became due, host
 sockets included (polled with a zero timeout); the INT-pin wait blocks on them.
 """
@@ -37,11 +39,25 @@ class Module:
     Faces: spi (machine.SPI shaped), cs, reset (MCLR; also callable as reset(sdio=True)) and
     irq (INTOUT) (machine.Pin shaped). Options: boot_ms, ocr_busy_polls, tx_credits, rx_batch,
     rx_limit, clock (a seconds callable, time.monotonic by default) and each feature's OPTIONS.
+    With link="uart" the faces are uart (machine.UART shaped) and reset: see uart.UartModule.
     """
 
+    def __new__(cls, *args, link="spi", **kwargs):
+        # Module(link="uart") is the same model behind the AT front end (uart.py).
+        if cls is Module and link == "uart":
+            from .uart import UartModule
+
+            cls = UartModule
+        return super().__new__(cls)
+
+    _LINK = "spi"
+    _LINK_OPTIONS = {}  # options of the front end, with their defaults
+
     def __init__(self, boot_ms=0, ocr_busy_polls=0, tx_credits=0, rx_batch=4, rx_limit=2048,
-                 clock=None, **more):
-        options = dict(_CORE_OPTIONS)
+                 clock=None, link=None, **more):
+        if link not in (None, self._LINK):
+            raise ValueError("link=%r: 'spi' or 'uart'" % (link,))
+        options = dict(_CORE_OPTIONS, **self._LINK_OPTIONS)
         for feature in FEATURES:
             options.update(getattr(feature, "OPTIONS", {}))
         unknown = set(more) - set(options)
@@ -59,6 +75,7 @@ class Module:
             check = getattr(feature, "check_options", None)
             if check is not None:
                 check(options)
+        self._check_link_options(options)
         self.options = options
         self._now = clock or time.monotonic
         self.commands = {}  # command id -> handler; per instance, so a test may add one
@@ -70,27 +87,60 @@ class Module:
         self._faults = Faults()
         self._log = []
         self._errors = []
-        self._mailbox = Mailbox(self._csa_list, self._execute, tx_credits, rx_batch, rx_limit,
-                                self._faults, self._error)
-        self._holds = Holds(self._mailbox.post, self._now, self.io.later)
+        self._holds = Holds(self._post, self._now, self.io.later)
         for feature in FEATURES:
             setup = getattr(feature, "setup", None)
             if setup is not None:
                 setup(self)
-        self._slave = SdioSlave(self._mailbox, self._faults, self._error)
-        self.spi = faces.Spi(self)
-        self.cs = faces.ChipSelect(self)
+        self._open_link()
         self.reset = faces.Reset(self)
-        self.irq = faces.Interrupt(self)
-        self._bytes = self._frames = 0
-        self._cs_low = False
         self._mclr = 1
-        self._int_level = 1
         self._boot_at = None
         self._boot_sdio = True
         self._firmware_up = False
         self._pending_restart = None
         self._power_up(sdio=True)
+
+    # -- the SPI front end: SDIO slave, mailbox, INTOUT (uart.py replaces these) ---------------
+
+    def _check_link_options(self, options):
+        pass
+
+    def _open_link(self):
+        options = self.options
+        self._mailbox = Mailbox(self._csa_list, self._execute, options["tx_credits"],
+                                options["rx_batch"], options["rx_limit"], self._faults,
+                                self._error)
+        self._slave = SdioSlave(self._mailbox, self._faults, self._error)
+        self.spi = faces.Spi(self)
+        self.cs = faces.ChipSelect(self)
+        self.irq = faces.Interrupt(self)
+        self._bytes = self._frames = 0
+        self._cs_low = False
+        self._int_level = 1
+
+    def _post(self, message, on_read=None):
+        """Queue one encoded outbound message (RSP, STATUS, AEC) for the host."""
+        self._mailbox.post(message, on_read)
+
+    def _link_down(self, sdio):
+        """A restart: with sdio the card restarts too (MISO low for boot_ms)."""
+        if sdio:
+            self._slave.power_off()
+            self._mailbox.power_off()
+        else:
+            self._mailbox.reset()
+
+    def _link_off(self):
+        self._slave.power_off()
+        self._mailbox.power_off()
+
+    def _link_up(self):
+        if self._boot_sdio:
+            self._slave.power_on(self.options["ocr_busy_polls"])
+
+    def _boot_elements(self):
+        return ()  # WINCS02: BOOT carries no elements
 
     def __repr__(self):
         return "<wincsim.Module %s%s>" % (self._slave.card,
@@ -101,11 +151,7 @@ class Module:
     def _power_up(self, sdio):
         """Start a boot. With sdio the card restarts too (MISO low for boot_ms)."""
         self._shutdown_features()
-        if sdio:
-            self._slave.power_off()
-            self._mailbox.power_off()
-        else:
-            self._mailbox.reset()
+        self._link_down(sdio)
         self._boot_sdio = sdio
         self._boot_at = self._now() + self.options["boot_ms"] / 1000
         self._tick()
@@ -135,15 +181,14 @@ class Module:
 
     def _boot(self):
         self._boot_at = None
-        if self._boot_sdio:
-            self._slave.power_on(self.options["ocr_busy_polls"])
+        self._link_up()
         for feature in FEATURES:
             boot = getattr(feature, "boot", None)
             if boot is not None:
                 boot(self)
         self._firmware_up = True
         # [INFERRED] one BOOT AEC per boot, delivered once the host has enabled interrupts.
-        self._mailbox.post(codec.encode_aec(_ids.AEC_BOOT))
+        self._post(codec.encode_aec(_ids.AEC_BOOT, self._boot_elements()))
 
     def _set_mclr(self, level):
         self._tick()
@@ -159,8 +204,7 @@ class Module:
     def _power_off(self):
         self._shutdown_features()
         self._boot_at = None
-        self._slave.power_off()
-        self._mailbox.power_off()
+        self._link_off()
 
     def restart(self, sdio=True):
         """Module reset now (watchdog-like); ignored while MCLR holds the module in reset."""
@@ -237,8 +281,13 @@ class Module:
                 return
             ident, seq = e.ident
             self._error("%s seq %d refused: %s" % (command_name(ident), seq, e))
-            self._mailbox.post(codec.encode_status(ident, seq, _ids.INVALID_PARAMETER))
+            self._post(codec.encode_status(ident, seq, _ids.INVALID_PARAMETER))
             return
+        self._perform(request)
+
+    def _perform(self, request):
+        """Log and run one decoded request, queue its RSPs and STATUS; False if the STATUS
+        was dropped (fault drop_status)."""
         self._log.append({"id": request.id, "seq": request.seq, "name": command_name(request.id),
                           "params": request.values(),
                           "types": [el.code for el in request.elements]})
@@ -246,15 +295,16 @@ class Module:
         answer = self._faults.take("answer", request.id)
         status = answer["status"] if answer is not None else self._run(request, reply)
         for elements in reply.responses:
-            self._mailbox.post(codec.encode_rsp(request.id, request.seq, elements))
+            self._post(codec.encode_rsp(request.id, request.seq, elements))
         if self._faults.take("drop_status", request.id) is not None:
             for fn in reply.after_status:  # nothing will be read: act now
                 fn()
-            return
+            return False
         after = reply.after_status
         self._holds.offer(codec.encode_status(request.id, request.seq, status),
                           (lambda: [fn() for fn in after]) if after else None,
                           status_of=request.id, sock=reply.sock)
+        return True
 
     def _run(self, request, reply):
         handler = self.commands.get(request.id)
@@ -301,7 +351,7 @@ class Module:
 
     def close(self):
         """Power the module off for good: every host socket is closed, timers are dropped."""
-        if self.__dict__.get("_slave") is not None:  # construction may have failed half-way
+        if self.__dict__.get("_boot_sdio") is not None:  # construction may have failed half-way
             self._power_off()
 
     def __enter__(self):
@@ -350,7 +400,7 @@ class Module:
     def inject_raw(self, data):
         """Queue raw bytes as one outbound message, zero-padded to a multiple of 4."""
         self._tick()
-        self._mailbox.post(codec.pad_message(bytes(data)))
+        self._post(codec.pad_message(bytes(data)))
 
     def answer(self, cmd, status):
         """The next command `cmd` (name or id) gets STATUS `status` only, no side effects."""

@@ -2,6 +2,7 @@
 
     emu = remote.connect(path=None, **options)   # path: $WINCSIM_SOCKET by default
     emu.spi, emu.cs, emu.reset, emu.irq          # machine.SPI / machine.Pin look-alikes
+    emu = remote.connect(link="uart", **options) # an RNWF02: emu.uart (machine.UART), emu.reset
 
 The ops are listed in server.py. One module with few classes: under `micropython -X
 heapsize=64k` this code shares the heap with the driver under test. Bus and pin ops reuse
@@ -23,7 +24,7 @@ CONTROL = ("configure", "bus_counts", "clear_bus_counts", "log", "log_detail", "
            "mailbox_state", "hold", "release", "tx_stall", "counters", "next_sock_id", "dns",
            "dns_error", "dns_delay", "wifi_networks", "wifi_add", "wifi_remove", "wifi_roam",
            "wifi_station", "ap_join", "ap_leave", "ap_state", "ping_fail", "sntp_fail",
-           "module_time", "fs_files", "fs_clear")
+           "module_time", "fs_files", "fs_clear", "at_settings")
 _ERRORS = {"ValueError": ValueError, "TypeError": TypeError, "KeyError": KeyError,
            "OSError": OSError}
 
@@ -208,13 +209,100 @@ class Pin:
         return self._link.reply()
 
 
+class Uart:
+    """machine.UART: write(buf) -> n, read([n]) -> bytes or None, readinto(buf[, n]),
+    any(), init(baudrate=..., timeout=ms, flow=...), wait(timeout_ms) -> True once input is
+    waiting. Reads and waits block on the server, up to their timeout."""
+
+    RTS = 1
+    CTS = 2
+
+    def __init__(self, link, baudrate):
+        self._link = link
+        self.baudrate = baudrate
+        self.timeout = 0
+        self._op = bytearray(b"v\x00\x00\x00\x00\x00\x00")
+        self._count = bytearray(4)
+
+    def init(self, baudrate=None, bits=8, parity=None, stop=1, timeout=None, **kwargs):
+        if timeout is not None:
+            self.timeout = timeout
+        if baudrate is not None:
+            self.baudrate = baudrate
+            self._link.send_op(ord("b"), baudrate, 4)
+
+    def deinit(self):
+        pass
+
+    def write(self, buf):
+        n = len(buf)
+        for i in range(0, n, _CHUNK):  # one op unless the buffer is huge
+            m = min(_CHUNK, n - i)
+            self._link.send_op(ord("u"), m)
+            self._link.send(memoryview(buf)[i:i + m] if n > _CHUNK else buf)
+        return n
+
+    def any(self):
+        self._link.send(b"a")
+        self._link.receive_into(self._count, 4)
+        return struct.unpack(">I", self._count)[0]
+
+    def wait(self, timeout_ms):
+        timeout_ms = max(0, int(timeout_ms))
+        self._link.send_op(ord("y"), timeout_ms, 4)
+        self._reply(self._count, 4, timeout_ms)
+        return struct.unpack(">I", self._count)[0] > 0
+
+    def _reply(self, buf, n, timeout_ms):
+        long = timeout_ms > 20000  # beyond what the connection's own timeout allows for
+        if long:
+            self._link.sock.settimeout(timeout_ms / 1000 + _TIMEOUT_S)
+        try:
+            self._link.receive_into(buf, n)
+        finally:
+            if long:
+                self._link.sock.settimeout(_TIMEOUT_S)
+
+    def _ask(self, n):
+        # n = 0: whatever has come (or comes first within the timeout), as read() does.
+        struct.pack_into(">HI", self._op, 1, n, self.timeout)
+        self._link.send(self._op)
+        self._reply(self._count, 2, self.timeout)
+        return self._count[0] << 8 | self._count[1]
+
+    def readinto(self, buf, nbytes=None):
+        n = min(len(buf) if nbytes is None else nbytes, _CHUNK)
+        got = self._ask(n) if n else 0
+        if not got:
+            return None
+        self._link.receive_into(buf if got == len(buf) else memoryview(buf)[:got], got)
+        return got
+
+    def read(self, nbytes=-1):
+        got = self._ask(min(nbytes, _CHUNK) if nbytes >= 0 else 0) if nbytes else 0
+        if not got:
+            return None
+        buf = bytearray(got)
+        self._link.receive_into(buf, got)
+        return bytes(buf)
+
+    def flush(self):
+        pass
+
+    def txdone(self):
+        return True
+
+
 class Remote:
     def __init__(self, path, options):
         link = self._link = Link(path)
-        self.spi = Spi(link)
-        self.cs = Pin(link, b"C")
         self.reset = Pin(link, b"R")
-        self.irq = Pin(link, b"I")
+        if options.get("link") == "uart":
+            self.uart = Uart(link, options.get("uart_baud", 230400))
+        else:
+            self.spi = Spi(link)
+            self.cs = Pin(link, b"C")
+            self.irq = Pin(link, b"I")
         try:
             link.call("configure", (), options)
         except Exception:

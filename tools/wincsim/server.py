@@ -5,6 +5,9 @@ Ops, client to server, counts big-endian:
   w n:u16 data       write, no reply            r n:u16        read with MOSI 0xFF, reply n bytes
   p pin level        set a pin (R MCLR, C CS)   g pin          reply its level (I INTOUT, R, C)
   i ms:u32           wait for INTOUT: reply 1 if asserted in time, else 0
+  u n:u16 data       UART write                 b baud:u32     the host UART's baud
+  v n:u16 ms:u32     UART read(n) (n 0: read()) with a timeout: reply n:u16 and the bytes
+  a                  UART any(): reply n:u32    y ms:u32       UART wait(ms): reply any()
   j n:u32 json       control call {"m": method, "a": [args], "k": {kwargs}}
                      -> n:u32 json {"r": result} or {"e": message, "t": exception type}
 In JSON, bytes travel as {"$b": "hex"} and tuples as lists. A first call "configure" with
@@ -74,10 +77,11 @@ class Session(socketserver.StreamRequestHandler):
         return struct.unpack(fmt, self._read(struct.calcsize(fmt)))[0]
 
     def _pin(self, letter):
-        pins = {ord("R"): self.module.reset, ord("C"): self.module.cs, ord("I"): self.module.irq}
-        if letter not in pins:
+        pins = {ord("R"): "reset", ord("C"): "cs", ord("I"): "irq"}  # a UART module: R only
+        pin = getattr(self.module, pins.get(letter, ""), None)
+        if pin is None:
             raise ValueError("unknown pin %r" % chr(letter))
-        return pins[letter]
+        return pin
 
     def _op_cs(self):
         self.module.cs.value(self._read(1)[0])
@@ -103,6 +107,27 @@ class Session(socketserver.StreamRequestHandler):
 
     def _op_wait_int(self):
         self.wfile.write(b"\x01" if self.module.irq.wait(self._count(">I")) else b"\x00")
+
+    def _op_uart_write(self):
+        self.module.uart.write(self._read(self._count(">H")))
+
+    def _op_uart_read(self):
+        n = self._count(">H")
+        uart = self.module.uart
+        uart.timeout = self._count(">I")
+        data = uart.read(n if n else -1) or b""  # 0: whatever comes first
+        self.wfile.write(struct.pack(">H", len(data)) + data)
+
+    def _op_uart_any(self):
+        self.wfile.write(struct.pack(">I", self.module.uart.any()))
+
+    def _op_uart_wait(self):
+        uart = self.module.uart
+        uart.wait(self._count(">I"))
+        self.wfile.write(struct.pack(">I", uart.any()))
+
+    def _op_uart_baud(self):
+        self.module.uart.init(baudrate=self._count(">I"))
 
     def _op_control(self):
         size = self._count(">I")
@@ -140,6 +165,11 @@ class Session(socketserver.StreamRequestHandler):
         ord("g"): _op_get_pin,
         ord("i"): _op_wait_int,
         ord("j"): _op_control,
+        ord("u"): _op_uart_write,
+        ord("v"): _op_uart_read,
+        ord("a"): _op_uart_any,
+        ord("b"): _op_uart_baud,
+        ord("y"): _op_uart_wait,
     }
 
 

@@ -9,7 +9,7 @@ import ipaddress
 from winc import _ids
 
 from . import dns
-from .commands import CommandError, expect_count, integer, param_id
+from .commands import CommandError, expect_count, integer, param_id, text
 from .config import ConfigTable
 from .inbox import MAX_FRM_SZ, NEXT_SN, RCVBUF, TCP, UDP, WIN_SZ
 from .names import status_code
@@ -204,13 +204,14 @@ def _address(module, el, version):
 def _data(request, length, limit):
     """The payload (last parameter), checked against its announced length."""
     el = request.elements[-1]
-    if el.type not in (_ids.T_BYTES, _ids.T_STRING):
+    data = text(el)
+    if data is None:
         raise CommandError(_ids.INVALID_PARAMETER, "%s where data belongs" % el.code)
     if not 0 <= length <= limit:
         raise CommandError(_ids.INVALID_PARAMETER, "length %d (at most %d)" % (length, limit))
-    if length != len(el.data):
-        raise CommandError(LENGTH_MISMATCH, "length %d, %d data bytes" % (length, len(el.data)))
-    return el.data
+    if length != len(data):
+        raise CommandError(LENGTH_MISMATCH, "length %d, %d data bytes" % (length, len(data)))
+    return data
 
 
 def _stall(module, sock):
