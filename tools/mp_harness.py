@@ -37,7 +37,7 @@ except (ImportError, OSError):
 gc.collect()
 code = start_free - len(data) - gc.mem_free()
 ballast = []
-crumbs = [None] * 1024  # for the one-block holes, one boxed float each
+crumbs = [None] * 4096  # for the one-block holes, one boxed float each
 chunk = 1 << 16
 while chunk >= 16:  # tie up all free space, however fragmented
     try:

@@ -26,7 +26,7 @@ BUILD = os.path.join(ROOT, "build", "mp")
 CLIENT = ("__init__.py", "remote.py")  # wincsim on MP
 RUN_ONLY = ("demo.py",)  # examples that do their work on import: not importable by tests
 DATA_HEAP = int(os.environ.get("MP_DATA_HEAP", 64 * 1024))  # bytes the tests' data may use
-CODE_ROOM = 256 * 1024  # the code of winc, the tests and the emulator client, loaded from .mpy
+CODE_ROOM = 336 * 1024  # winc (both links), the tests and the emulator client, from .mpy
 FILE_TIMEOUT_S = 300
 
 

@@ -5,6 +5,7 @@
 
 _CLASSES = {
     "WINCS02": "wincs02",
+    "RNWF02": "rnwf02",
     "Device": "device",
     "ProtocolError": "tlv",
     "BusError": "sdio",

@@ -144,3 +144,129 @@ def make_bus(spi, cs, reset=None, irq=None, baudrate=8000000):
     if callable(getattr(spi, "try_lock", None)):
         return BusioBus(spi, cs, reset, irq, baudrate)
     return MachineBus(spi, cs, reset, irq)
+
+
+# ---- UART (the RNWF02 link) --------------------------------------------------------------------
+
+_MACHINE = 0  # machine.UART and look-alikes (the emulator's): any(), readinto(), init()
+_BUSIO = 1  # busio.UART: in_waiting, readinto(), a baudrate property
+_SERIAL = 2  # pyserial: in_waiting, read(), baudrate and rtscts properties
+
+
+class UartBus:
+    """A UART for the AT link, whatever its API: machine.UART (MicroPython), busio.UART
+    (CircuitPython), pyserial's Serial (CPython) or a look-alike; and the module's reset line.
+
+    The link sees write(buf) -> n, readinto(buf) -> n (0: nothing there, never waits), any(),
+    the baudrate, flow_control(on) where has_flow, wait_readable(timeout_ms), set_reset(level).
+    baudrate: the rate the UART runs at now, where it cannot say (machine.UART).
+    """
+
+    def __init__(self, uart, reset=None, baudrate=None):
+        _require(uart, "uart", ("write",))
+        if callable(getattr(uart, "any", None)):
+            self._kind = _MACHINE
+            _require(uart, "uart", ("readinto",))
+        elif hasattr(uart, "in_waiting") and hasattr(uart, "rtscts"):
+            self._kind = _SERIAL
+            _require(uart, "uart", ("read",))
+        elif hasattr(uart, "in_waiting"):
+            self._kind = _BUSIO
+            _require(uart, "uart", ("readinto",))
+        else:
+            raise TypeError("uart: needs any() (machine.UART) or in_waiting (busio, pyserial)")
+        self._uart = uart
+        if baudrate is None:
+            baudrate = getattr(uart, "baudrate", None)  # busio, pyserial, look-alikes
+        self._baud = baudrate if isinstance(baudrate, int) else 230400  # the default (AT §1)
+        self._flow = False
+        # machine.UART switches flow control through init(flow=RTS | CTS) where the port has it;
+        # busio.UART takes its RTS/CTS pins at construction only.
+        self.has_flow = (self._kind == _SERIAL or self._kind == _MACHINE and hasattr(uart, "RTS")
+                         and hasattr(uart, "CTS") and callable(getattr(uart, "init", None)))
+        self._wait = getattr(uart, "wait", None)  # a look-alike that can wait for input
+        self._reset = None
+        self._reset_pin = None
+        if reset is not None:
+            if callable(getattr(reset, "value", None)):
+                self._reset = reset.value  # machine.Pin
+            else:
+                if not hasattr(reset, "switch_to_output"):
+                    from digitalio import DigitalInOut
+
+                    reset = DigitalInOut(reset)
+                reset.switch_to_output(value=True)
+                self._reset_pin = reset
+        self.has_reset = reset is not None
+
+    def write(self, buf):
+        """Bytes of buf the UART took (0 when it took none)."""
+        return self._uart.write(buf) or 0
+
+    def readinto(self, buf):
+        """Read what is there, up to len(buf) bytes: the count (0 when nothing). Never waits:
+        the link asks for no more than any() said."""
+        if self._kind == _SERIAL:
+            data = self._uart.read(len(buf))
+            n = len(data)
+            buf[:n] = data
+            return n
+        return self._uart.readinto(buf) or 0
+
+    def any(self):
+        """Bytes waiting to be read."""
+        if self._kind == _MACHINE:
+            return self._uart.any()
+        return self._uart.in_waiting
+
+    def wait_readable(self, timeout_ms):
+        """Wait until input is waiting or timeout_ms passes; True if there is."""
+        if self._wait is not None:
+            return self._wait(timeout_ms)
+        return _poll_level(self.any, timeout_ms)
+
+    def flush_input(self):
+        """Drop what is waiting to be read."""
+        if self._kind != _MACHINE:
+            self._uart.reset_input_buffer()
+            return
+        scratch = bytearray(64)
+        while self._uart.any():
+            self._uart.readinto(scratch)
+
+    @property
+    def baudrate(self):
+        return self._baud
+
+    @baudrate.setter
+    def baudrate(self, rate):
+        if self._kind == _MACHINE:
+            self._init(rate, self._flow)
+        else:
+            self._uart.baudrate = rate
+        self._baud = rate
+
+    def flow_control(self, on):
+        """RTS/CTS on or off (where has_flow)."""
+        if not self.has_flow:
+            raise OSError(95, "this UART cannot switch RTS/CTS flow control")  # EOPNOTSUPP
+        if self._kind == _SERIAL:
+            self._uart.rtscts = bool(on)
+        else:
+            self._init(self._baud, on)
+        self._flow = bool(on)
+
+    def _init(self, rate, flow):
+        uart = self._uart
+        if not callable(getattr(uart, "init", None)):
+            return  # a look-alike with no line settings
+        if self.has_flow:
+            uart.init(baudrate=rate, flow=(uart.RTS | uart.CTS) if flow else 0)
+        else:
+            uart.init(baudrate=rate)
+
+    def set_reset(self, level):
+        if self._reset is not None:
+            self._reset(level)
+        else:
+            self._reset_pin.value = bool(level)
