@@ -4,7 +4,11 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup demo test test-cpython test-micropython mpy-gate lint bench clean
+# The suites that run once per link (WINC_LINK=spi, the default, and uart): same test code.
+LINK_SUITES := test_socket_e2e test_socket_tcp test_socket_udp test_socket_dns \
+               test_socket_events test_wlan test_tls test_tls_fs test_service
+
+.PHONY: setup demo test test-cpython test-micropython test-uart mpy-gate lint bench clean
 
 setup: $(STAMP)
 
@@ -18,7 +22,7 @@ $(STAMP): requirements-dev.txt pyproject.toml tools/debian_packages.sh
 demo: setup
 	$(PY) tools/demo.py
 
-test: setup lint test-cpython test-micropython mpy-gate
+test: setup lint test-cpython test-micropython test-uart mpy-gate
 
 lint: setup
 	$(VENV)/bin/ruff check lib tools host_tests examples
@@ -28,6 +32,10 @@ test-cpython: setup
 
 test-micropython: setup
 	$(PY) tools/mp_runner.py
+
+test-uart: setup
+	WINC_LINK=uart $(PY) -m pytest $(patsubst %,host_tests/%.py,$(LINK_SUITES))
+	WINC_LINK=uart $(PY) tools/mp_runner.py $(LINK_SUITES)
 
 mpy-gate: setup
 	$(PY) tools/mpy_gate.py

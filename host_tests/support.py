@@ -1,9 +1,13 @@
 """Test helpers that work under pytest (CPython) and tools/mp_runner.py (MicroPython) alike."""
 
 import gc
+import os
 import sys
 
 MICROPYTHON = sys.implementation.name == "micropython"
+# The link the suites run over: "spi" (WINCS02) or "uart" (RNWF02, AT); make test runs the
+# socket, Wi-Fi, TLS and service suites once per link with WINC_LINK set.
+LINK = os.getenv("WINC_LINK") or "spi"
 
 
 class SkipTest(Exception):
@@ -43,6 +47,8 @@ def emulator(**options):
 
     Device.default = None
     gc.collect()
+    if LINK != "spi":
+        options["link"] = LINK
     if MICROPYTHON:
         from wincsim import remote
 
@@ -56,12 +62,15 @@ def emulator(**options):
 
 
 def device(emu, irq=True, reset=True, rx_buf=2048, tx_buf=1024, **kwargs):
-    """A WINCS02 driver wired to the emulator's SPI bus and pins (not yet initialised).
+    """A WINCS02 driver wired to the emulator's SPI bus and pins (not yet initialised), or on
+    the uart link an RNWF02 driver on its UART (with its own buffer sizes).
 
     Small buffers by default: under MicroPython the test shares a 64 KB heap with the code.
     """
     import winc
 
+    if LINK == "uart":
+        return winc.RNWF02(emu.uart, reset=emu.reset if reset else None, **kwargs)
     return winc.WINCS02(emu.spi, emu.cs, emu.reset if reset else None,
                         emu.irq if irq else None, rx_buf=rx_buf, tx_buf=tx_buf, **kwargs)
 
@@ -72,6 +81,12 @@ def device_up(**options):
     dev = device(emu, rx_buf=4096, tx_buf=2048)
     dev.init(5000)
     return emu, dev
+
+
+def spi_only(reason):
+    """Skip the running test on the uart link: it checks something of the SPI link itself."""
+    if LINK != "spi":
+        skip("SPI link only: " + reason)
 
 
 def unhex(text):

@@ -2,7 +2,9 @@
 
 CPython, in-process emulator: SPI bytes and CS frames for init, one command round trip, and a
 1 MiB TCP receive and send (payload bytes per SPI byte clocked, CS frames per 1460-byte
-segment), next to the framing-only limits computed from the spec's frame rules. MicroPython
+segment), next to the framing-only limits computed from the spec's frame rules. The UART link
+(RNWF02, AT): wire bytes each way for the same transfers and the throughput they allow at
+230400 baud and at 921600. MicroPython
 (tools/bench/mp_bench.py against the wincsim server): heap bytes allocated per KiB moved by
 recv_into/send in the steady state, and .mpy sizes.
 """
@@ -122,6 +124,50 @@ def bench_tcp(rxbuf, link_rx, send=True):
         sink.close()
 
 
+UART_RATES = (230400, 921600)  # the default, and the highest rate Microchip's tools use
+
+
+def _uart_figure(name, counts, payload, direction):
+    """Wire bytes both ways; payload per byte in the direction that carries the data, and the
+    throughput that gives at each rate (8N1: 10 bits a byte; the other direction is free)."""
+    carrying = counts[direction]
+    rates = "   ".join("%.1f kB/s at %d" % (r / 10 * payload / carrying / 1000, r)
+                       for r in UART_RATES)
+    print("%-34s %9d bytes to module %8d from module   %.3f payload/wire byte   %s" % (
+        name, counts["tx"], counts["rx"], payload / carrying, rates))
+
+
+def bench_uart(size=MIB // 4):
+    with Module(link="uart") as emu:
+        dev = winc.RNWF02(emu.uart, reset=emu.reset)
+        dev.init()
+        print("%-34s %9d bytes to module %8d from module" % (
+            "init (banner, resync, ATE0, ATF6, version)", emu.bus_counts()["tx"],
+            emu.bus_counts()["rx"]))
+        dev.baudrate(UART_RATES[-1])  # AT+IPR: both ends move to the highest rate
+        source = peers.TcpSource(size)
+        s = ws.socket(rxbuf=8192, txbuf=4096, dev=dev)
+        s.settimeout(10)
+        s.connect(("127.0.0.1", source.port))
+        emu.clear_bus_counts()
+        got, digest = peers.drain(s)
+        assert got == size and digest == source.digest, "receive corrupted"
+        _uart_figure("%d KiB TCP receive (hex push)" % (size // 1024), emu.bus_counts(), got, "rx")
+        s.close()
+        source.close()
+        sink = peers.TcpSink()
+        s = ws.socket(rxbuf=8192, txbuf=4096, dev=dev)
+        s.settimeout(10)
+        s.connect(("127.0.0.1", sink.port))
+        emu.clear_bus_counts()
+        s.sendall(source.data)
+        s.close()
+        counts = emu.bus_counts()
+        assert sink.result() == (size, source.digest), "send corrupted"
+        _uart_figure("%d KiB TCP send (raw #)" % (size // 1024), counts, size, "tx")
+        sink.close()
+
+
 def bench_micropython():
     with tempfile.TemporaryDirectory() as tmp:
         mp_runner.precompile()
@@ -153,6 +199,9 @@ def main():
         bench_tcp(4096, 4096)
         bench_tcp(8192, 4096, send=False)
         framing_limits()
+    if not only or "uart" in only:
+        print("== UART link (RNWF02 AT, CPython, in-process emulator)")
+        bench_uart()
     if only and "mp" not in only:
         return
     print("== MicroPython (wincsim server)")
