@@ -70,7 +70,10 @@ def device(emu, irq=True, reset=True, rx_buf=2048, tx_buf=1024, **kwargs):
     import winc
 
     if LINK == "uart":
-        return winc.RNWF02(emu.uart, reset=emu.reset if reset else None, **kwargs)
+        # Its own minimums: a 1472-byte datagram read as hex is a 3 KB line, and a 1 KB file
+        # block (winc.tls uploads) a 2.1 KB command.
+        return winc.RNWF02(emu.uart, reset=emu.reset if reset else None,
+                           rx_buf=max(rx_buf, 3200), tx_buf=max(tx_buf, 2560), **kwargs)
     return winc.WINCS02(emu.spi, emu.cs, emu.reset if reset else None,
                         emu.irq if irq else None, rx_buf=rx_buf, tx_buf=tx_buf, **kwargs)
 

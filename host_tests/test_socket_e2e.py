@@ -148,6 +148,7 @@ def test_msg_peek_reads_across_the_end_of_the_receive_ring():
 def test_tcp_acks_credit_whole_frames_once_all_but_one_frame_is_read():
     emu, dev = _net()
     s, conn = _connected(rxbuf=8192)
+    s.setsockopt(ws.SOL_SOCKET, ws.SO_ASYNC_MODE, ws.ASYNC_ACKED)  # the AT link reads polled
     emu.clear_log()
     total = 64 * 1024
     block = bytes(range(256)) * 16

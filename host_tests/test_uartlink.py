@@ -266,6 +266,38 @@ def test_s132_banner_broken_over_two_lines():
     assert boots == [0] and len(seen) == 1 and uart.done()  # the banner's tail: dropped
 
 
+def test_s55_raw_read_takes_exactly_length_bytes_whatever_they_are():
+    # SOCKRD mode 2: '#', then LENGTH raw bytes that may look like lines, '#' or OK, then OK;
+    # handed upward as mode 1's RSP (SOCK_ID, LENGTH, DATA). One byte per read.
+    data = b"\r\nOK\r\n#>\x00+SOCKCL:7\r\n"
+    uart, dev = up([(">", b"AT+SOCKRD=7,2,%d\r\n" % len(data)),
+                    ("<", b"\r+WSTAROAM:1\r\n#" + data + OK)], chunk=1)
+    got = []
+    cmd = Command(_ids.SOCKRD, (tlv.U2, 7, tlv.U1, 2, tlv.I4, len(data)),
+                  lambda cmd, msg: got.append((msg.int(0), msg.int(1), msg.bytes(2))))
+    dev.run((cmd,), 1000)
+    assert got == [(7, len(data), data)] and cmd.status == 0 and uart.done()
+
+
+def test_s55_a_raw_read_that_stops_short_fails_the_link_at_its_deadline():
+    uart, dev = up([(">", b"AT+SOCKRD=7,2,10\r\n"), ("<", b"#hello")], cmd_timeout_ms=200)
+    cmd = Command(_ids.SOCKRD, (tlv.U2, 7, tlv.U1, 2, tlv.I4, 10))
+    e = within(200, dev.run, (cmd,), 5000)
+    assert e.errno == ETIMEDOUT and "raw read data" in str(e) and not dev.up
+
+
+def test_s55_a_raw_read_answered_early_with_ok_gives_the_bytes_there_were():
+    # the module had 5 of the 10 bytes asked for: '#', 5 bytes, OK, then silence
+    uart, dev = up([(">", b"AT+SOCKRD=7,2,10\r\n"), ("<", b"#hello" + OK)])
+    seen = drops(dev)
+    got = []
+    cmd = Command(_ids.SOCKRD, (tlv.U2, 7, tlv.U1, 2, tlv.I4, 10),
+                  lambda cmd, msg: got.append((msg.int(1), msg.bytes(2))))
+    dev.run((cmd,), 2000)
+    assert got == [(5, b"hello")] and cmd.status == 0 and dev.up
+    assert [why for why in seen if "short" in str(why)]
+
+
 def test_s55_raw_write_refused_before_the_hash_sends_no_data():
     uart, dev = up([(">", b"AT+SOCKWR=4,3\r\n"), ("<", b'ERROR:14.0,"Socket ID Not Found"\r\n')])
     cmd = Command(_ids.SOCKWR, (tlv.U2, 4, tlv.U2, 3, tlv.I4, 0, tlv.BYTES, b"abc"))
@@ -278,7 +310,8 @@ def test_s55_check_rejects_what_the_link_cannot_send():
     uart, dev = up()
     bad = ((Command(_ids.SOCKWR, (tlv.U2, 4, tlv.U2, 9, tlv.I4, 0, tlv.BYTES, b"abc")),
             ValueError),  # LENGTH is not the data's
-           (Command(_ids.SOCKRD, (tlv.U2, 4, tlv.U1, 2, tlv.I4, 10)), ValueError),  # raw read
+           (Command(_ids.SOCKRD, (tlv.U2, 4, tlv.U1, 2, tlv.I4, 9999)), ValueError),  # raw
+           (Command(_ids.SOCKRDBUF, (tlv.U2, 4, tlv.U1, 2, tlv.I4, 10)), ValueError),  # read
            (Command(_ids.FSTSFR, (tlv.U2, 1, tlv.I4, 1, tlv.BYTES, bytes(300))), ValueError),
            (Command(_ids.SOCKO, (tlv.U1, "2")), TypeError))
     for cmd, exc in bad:
@@ -306,12 +339,11 @@ def _transcript(chunk):
         (">", b'AT+DNSRESOLV=1,"echo.example.net"\r\n'),
         ("<", OK + b'\r+DNSRESOLV:1,"echo.example.net","203.0.113.7"\r\n'),
         (">", b"AT+SOCKO=2,4\r\n"), ("<", b"+SOCKO:17604\r\n" + OK),
-        (">", b"AT+SOCKC=17604,101,4096\r\n"), ("<", OK),
-        (">", b"AT+SOCKC=17604,102,1496\r\n"), ("<", OK),
         (">", b'AT+SOCKBR=17604,"203.0.113.7",7\r\n'),
         ("<", OK + b'\r+SOCKIND:17604,"192.168.0.20",49153,"203.0.113.7",7\r\n'),
         (">", b"AT+SOCKWR=17604,5\r\n"), ("<", b"#"), (">", b"hello"),
-        ("<", OK + b"\r+SOCKRXT:17604,5,0,[68656C6C6F]\r\n"),
+        ("<", OK + b"\r+SOCKRXT:17604,5\r\n"),  # the binary-path variant of §10
+        (">", b"AT+SOCKRD=17604,2,5\r\n"), ("<", b"#hello" + OK),
         (">", b"AT+SOCKCL=17604\r\n"), ("<", b"+SOCKCL:17604\r\n" + OK),
     ]
     uart, dev = up(script, chunk)

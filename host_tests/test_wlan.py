@@ -29,7 +29,7 @@ def _until(dev, condition, ms=3000):
 
 
 def test_connect_joins_the_network_and_gets_the_modules_address():
-    emu, dev, sta = _station()
+    emu, dev, sta = _station(join_ms=300)  # time to see CONNECTING, however slow the host
     events = []
     sta.set_event_callback(lambda w, event, data: events.append((event, data)))
     assert sta.status() == network.STAT_IDLE and not sta.isconnected()

@@ -328,6 +328,7 @@ class Parser:
         self._first = -1
         self._event_name = b""
         self._event_id = -1
+        self._read_at = 0
 
     # ---- classification (§3.3) ----
 
@@ -503,6 +504,26 @@ class Parser:
                 out[p + 4 : p + 4 + n] = value[:n]
                 p = _close(out, p, n)
         return self._finish(_ids.AEC, aec_id, 0, p, len(recipe))
+
+    def begin_read(self, sock_id, n):
+        """A raw SOCKRD (mode 2) answer as the RSP mode 1 gives (SOCK_ID, LENGTH, DATA): the
+        first two elements now; the n data bytes go to out[offset:], the offset returned."""
+        out = self.out
+        if _HEADER + 24 + n > len(out):
+            raise ValueError("raw read of %d bytes exceeds the message buffer" % n)
+        p = _HEADER
+        for value in (sock_id, n):
+            out[p] = _T_UINT
+            _pair(out, p + 4, value)
+            p = _close(out, p, 2)
+        out[p] = _T_BYTES
+        self._read_at = p
+        return p + 4
+
+    def end_read(self, cmd_id, seq, n):
+        """The raw read's n bytes are in place: the RSP in self.msg (None, or why not)."""
+        _pair(self.out, _HEADER + 12, n)  # LENGTH: fewer than asked when the read stopped short
+        return self._finish(_ids.RSP, cmd_id, seq, _close(self.out, self._read_at, n), 3)
 
     def _finish(self, kind, ident, seq, p, count):
         out = self.out

@@ -179,6 +179,12 @@ class Device:
             self._pending.append(cmd)
 
     @property
+    def raw_reads(self):
+        """True when the link moves socket data cheapest as polled raw reads (the AT link's
+        `#` transfers; its push events carry data as hex, twice the bytes)."""
+        return getattr(self._link, "raw_reads", False)
+
+    @property
     def up(self):
         """True once init() has succeeded and until the module or the link is lost."""
         return self._state == _UP

@@ -316,7 +316,9 @@ class socket(IOBase):
         self._peer_packed = None
         self._tls_pending = False
         self._tls = 0  # the TLSC configuration of a TLS socket or listener (1..4)
-        self._mode = ASYNC_ACKED
+        # TCP on a link with raw reads (AT): polled reads of raw bytes instead of hex pushes.
+        self._mode = ASYNC_OFF if type == SOCK_STREAM and self._stack.dev.raw_reads else \
+            ASYNC_ACKED
         self._rxsize = rxbuf
         self._txsize = txbuf
         self._rx = None  # storage of the receive ring, allocated when the socket can receive
@@ -394,7 +396,7 @@ class socket(IOBase):
             return
         if cmd.status == 0 and self._id:
             self._st = _OPEN
-            self._configure_push()
+            self._configure_push(self._mode != ASYNC_OFF)  # a new socket starts polled
         _emit(self, EVENT_OPEN, STATUS_ERROR if cmd.status else STATUS_OK)
 
     def _adopt(self, sid, local, peer):
@@ -417,8 +419,9 @@ class socket(IOBase):
         _emit(listener, EVENT_CONNECT_REQ)
         listener._notify()
 
-    def _configure_push(self):
-        """SOCKC 101/102: the receive window and frame size of the socket's read mode."""
+    def _configure_push(self, send=True):
+        """SOCKC 101/102: the receive window and frame size of the socket's read mode (sent
+        unless the module already has them)."""
         if self._mode == ASYNC_OFF:
             window = frame = 0
         else:
@@ -435,7 +438,8 @@ class socket(IOBase):
         else:
             self._ack_unit = 1
             self._ack_at = max(1, min(size // 2, size - _PUSH_FRAME[1]))
-        self._stack.submit(self._sockc(101, window), self._sockc(102, frame))
+        if send:
+            self._stack.submit(self._sockc(101, window), self._sockc(102, frame))
 
     def _sockc(self, param, value, on_status=None):
         return Command(_ids.SOCKC, [tlv.U2, self._id, tlv.U4, param, tlv.U4, value], None,
@@ -816,15 +820,18 @@ class socket(IOBase):
 
     def _read_more(self):
         """Polled mode: ask for what the module holds, as far as the ring has room."""
-        if self._reading or self._pend <= 0 or self._st >= _CLOSED:
-            return
+        if self._reading or self._pend <= 0 or self._st >= _CLOSED or self._mode != ASYNC_OFF:
+            return  # (an announcement from before a switch to push mode: the data comes)
         room = self._rxsize - self._rx_len
         limit = 1460 if self.type == SOCK_STREAM else 1472
         n = min(self._pend, room, limit)
         if n <= 0 or (self.type == SOCK_DGRAM and room < limit):
             return
         self._reading = True
-        self._stack.submit(Command(_ids.SOCKRD, (tlv.U2, self._id, tlv.U1, 3, tlv.I4, n),
+        # Mode 2 (raw bytes, asked for no more than announced) where the link has it; mode 3
+        # otherwise, and always for UDP, whose answer must carry the source.
+        mode = 2 if self.type == SOCK_STREAM and self._stack.dev.raw_reads else 3
+        self._stack.submit(Command(_ids.SOCKRD, (tlv.U2, self._id, tlv.U1, mode, tlv.I4, n),
                                    self._on_read_rsp, self._on_read_status))
 
     def _on_read_rsp(self, cmd, msg):
@@ -834,7 +841,13 @@ class socket(IOBase):
             self._pend = msg.int(3)
             self._store(msg, msg.count - 1, _endpoint(msg, 4))
         else:
-            self._pend = msg.int(2) if msg.count == 4 else self._pend - msg.len(msg.count - 1)
+            n = msg.len(msg.count - 1)
+            if msg.count == 4:
+                self._pend = msg.int(2)
+            elif n < cmd.params[5]:
+                self._pend = 0  # a read that stopped short: nothing more until announced
+            else:
+                self._pend -= n
             self._store(msg, msg.count - 1, None)
 
     def _on_read_status(self, cmd):

@@ -17,10 +17,13 @@ _ETIMEDOUT = const(110)
 _IDLE = const(0)
 _LINE = const(1)  # a line sent: responses, then its final result
 _RAW = const(2)  # a raw write's header sent: waiting for '#'
+_READ = const(3)  # a raw read (SOCKRD mode 2) sent: waiting for '#'
+_READING = const(4)  # taking its data bytes
 
 _RESET_PULSE_MS = const(100)
 _RESYNC_MS = const(500)  # one `!` + `AT` attempt of the resync (§4)
 _QUIET_MS = const(50)
+_SHORT_MS = const(100)  # a raw read whose bytes end in OK and then pause: it stopped short
 _WRITE_MS = const(2000)  # a UART that takes nothing for this long (CTS held) has failed
 _ROOM = const(512)  # less free space than this at the end: the partial line moves to the front
 _NL = b"\n"
@@ -33,6 +36,8 @@ _RD_MODES = (_ids.SOCKRD, _ids.SOCKRDBUF)
 
 class UartLink:
     """The AT link: sends bursts of Commands as lines, hands converted messages upward."""
+
+    raw_reads = True  # TCP data: SOCKRD mode 2 moves it as bytes, push events as hex
 
     def __init__(self, bus, rx_buf=4096, tx_buf=2560, msg_buf=None, cmd_timeout_ms=5000,
                  boot_ms=3000, flow=False):
@@ -63,6 +68,10 @@ class UartLink:
         self._state = _IDLE
         self._deadline = 0
         self._raw = None  # the data of the raw write in flight
+        self._want = 0  # raw read: the bytes asked for, and where they go in the message
+        self._got = 0
+        self._at = 0
+        self._took_at = 0  # when its last bytes came
         self._ring = self._ring_view = None
         self._last = {}  # command id -> params of its last success, for FAILURE lines
         self._received = None
@@ -81,8 +90,10 @@ class UartLink:
             data = atcodec.raw_data(cmd.id, cmd.params)
             if data is not None and atcodec.raw_length(cmd.id, cmd.params) != len(data):
                 raise ValueError("LENGTH is not the length of DATA")
-            if cmd.id in _RD_MODES and len(cmd.params) >= 4 and cmd.params[3] == 2:
-                raise ValueError("SOCKRD output mode 2 (raw read) is not supported over AT")
+            if cmd.id in _RD_MODES and len(cmd.params) >= 6 and cmd.params[3] == 2 and (
+                    cmd.id != _ids.SOCKRD or cmd.params[5] > len(self.parser.out) - 64):
+                raise ValueError("raw reads: SOCKRD of at most %d bytes"
+                                 % (len(self.parser.out) - 64))
             if atcodec.encode(None, cmd.id, cmd.params, data is not None) > len(self.tx):
                 raise ValueError("AT line exceeds tx_buf (%d bytes)" % len(self.tx))
             i += 1
@@ -121,8 +132,11 @@ class UartLink:
         self._cmd = cmd
         self._raw = atcodec.raw_data(cmd.id, cmd.params)
         n = atcodec.encode(self.tx, cmd.id, cmd.params, self._raw is not None)
-        self._transmit(n, _RAW if self._raw is not None else _LINE,
-                       _SLOW_MS.get(cmd.id, self._timeout_ms))
+        state = _RAW if self._raw is not None else _LINE
+        if cmd.id == _ids.SOCKRD and cmd.params[3] == 2:
+            state = _READ  # '#', then exactly LENGTH bytes (asked for no more than announced)
+            self._want = cmd.params[5]
+        self._transmit(n, state, _SLOW_MS.get(cmd.id, self._timeout_ms))
 
     def _transmit(self, n, state, timeout_ms):
         self._txn = n
@@ -167,6 +181,52 @@ class UartLink:
         self._state = _LINE
         self._deadline = ticks_add(ticks_ms(), self._timeout_ms)
 
+    def _begin_read(self):
+        """'#' came for a raw read: its bytes go straight into the message being built."""
+        self._at = self.parser.begin_read(self._cmd.params[1], self._want)
+        self._got = 0
+        self._state = _READING
+
+    def _take_read(self):
+        """Move the raw read's bytes from the line buffer into the message; once all are in,
+        deliver it as SOCKRD's RSP and wait for the final result. True when delivered."""
+        n = min(self._fill - self._start, self._want - self._got)
+        if n > 0:
+            at = self._at + self._got
+            self.parser.out[at : at + n] = self._rxv[self._start : self._start + n]
+            self._start += n
+            self._scan = self._start
+            self._got += n
+            self._work = True
+            self._took_at = ticks_ms()
+        if self._got < self._want:
+            return False
+        cmd = self._cmd
+        self._state = _LINE
+        self._deadline = ticks_add(ticks_ms(), self._timeout_ms)
+        why = self.parser.end_read(cmd.id, cmd.seq, self._want)
+        if why is not None:
+            self._dropped(why)
+            return False
+        self._received(self.parser.msg)
+        return True
+
+    def _short(self):
+        """True when a raw read's bytes so far end in OK\r\n and nothing followed for a while:
+        the module had fewer bytes than asked for (§5.5: it stops early, and says OK)."""
+        if self._state != _READING or self._got < 4 or self._fill > self._start:
+            return False
+        end = self._at + self._got
+        return (self.parser.out[end - 4 : end] == b"OK\r\n"
+                and ticks_diff(ticks_ms(), self._took_at) >= _SHORT_MS)
+
+    def _end_short_read(self):
+        """Deliver the short read (its bytes without the OK) and the OK as its result."""
+        self._want = self._got = self._got - 4
+        self._dropped("SOCKRD stopped short: %d bytes" % self._got)
+        self._take_read()
+        return self._final(_ids.OK) + 1
+
     def idle(self):
         """Nothing to end: a UART has no frame an exception could leave open."""
 
@@ -191,6 +251,8 @@ class UartLink:
         """True when there is input to take, or the line in flight is overdue."""
         if self._state != _IDLE and ticks_diff(ticks_ms(), self._deadline) >= 0:
             return True
+        if self._short():
+            return True
         return self._bus.any() > 0 or self._buffered()
 
     def _buffered(self):
@@ -200,15 +262,19 @@ class UartLink:
         f = self._fill
         while s < f and (rx[s] == 0 or rx[s] == 0x3E):  # NULs and '>' prompts (§1)
             s += 1
+        if self._state == _READING:
+            return self._start < f  # data bytes, NULs and '>' included
         if s >= f:
             return False
-        if self._state == _RAW and rx[s] == 0x23 and not self._discard:
+        if (self._state == _RAW or self._state == _READ) and rx[s] == 0x23 and not self._discard:
             return True
         return rx.find(_NL, max(s, self._scan), f) >= 0
 
     def wait(self, timeout_ms):
         if self._state != _IDLE:
             timeout_ms = max(0, min(timeout_ms, ticks_diff(self._deadline, ticks_ms())))
+        if self._state == _READING:
+            timeout_ms = min(timeout_ms, _SHORT_MS)
         if self._buffered():
             return
         self._bus.wait_readable(timeout_ms)
@@ -222,6 +288,8 @@ class UartLink:
         self._received = received
         self._dropped = dropped
         self._work = False
+        if self._short():
+            return self._end_short_read()
         if self._state != _IDLE and ticks_diff(ticks_ms(), self._deadline) >= 0:
             raise self._overdue()
         self._read()
@@ -232,7 +300,8 @@ class UartLink:
 
     def _overdue(self):
         what = "setup" if self._cmd is None else atcodec.command_name(self._cmd.id)
-        waited = "'#'" if self._state == _RAW else "final result"
+        waited = ("'#'" if self._state == _RAW or self._state == _READ else
+                  "raw read data" if self._state == _READING else "final result")
         return self._fault(OSError(_ETIMEDOUT, "RNWF02: %s: no %s in time" % (what, waited)))
 
     def _fault(self, exc):
@@ -272,16 +341,25 @@ class UartLink:
         rx = self.rx
         done = 0
         while True:
+            if self._state == _READING:
+                if not self._take_read():
+                    return done
+                done += 1
+                continue
             s = self._start
             f = self._fill
             while s < f and (rx[s] == 0 or rx[s] == 0x3E):  # NULs and '>' prompts (§1)
                 s += 1
             self._start = s
-            if s < f and self._state == _RAW and rx[s] == 0x23 and not self._discard:
+            if s < f and rx[s] == 0x23 and not self._discard and (
+                    self._state == _RAW or self._state == _READ):
                 self._start = s + 1
                 self._scan = s + 1
                 self._work = True
-                self._send_raw()
+                if self._state == _RAW:
+                    self._send_raw()
+                else:
+                    self._begin_read()
                 continue
             nl = rx.find(_NL, max(s, self._scan), f)
             if nl < 0:

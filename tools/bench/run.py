@@ -145,16 +145,20 @@ def bench_uart(size=MIB // 4):
             "init (banner, resync, ATE0, ATF6, version)", emu.bus_counts()["tx"],
             emu.bus_counts()["rx"]))
         dev.baudrate(UART_RATES[-1])  # AT+IPR: both ends move to the highest rate
-        source = peers.TcpSource(size)
-        s = ws.socket(rxbuf=8192, txbuf=4096, dev=dev)
-        s.settimeout(10)
-        s.connect(("127.0.0.1", source.port))
-        emu.clear_bus_counts()
-        got, digest = peers.drain(s)
-        assert got == size and digest == source.digest, "receive corrupted"
-        _uart_figure("%d KiB TCP receive (hex push)" % (size // 1024), emu.bus_counts(), got, "rx")
-        s.close()
-        source.close()
+        for mode, how in ((None, "raw # reads"), (ws.ASYNC_ACKED, "hex push events")):
+            source = peers.TcpSource(size)
+            s = ws.socket(rxbuf=8192, txbuf=4096, dev=dev)
+            if mode is not None:
+                s.setsockopt(ws.SOL_SOCKET, ws.SO_ASYNC_MODE, mode)
+            s.settimeout(10)
+            s.connect(("127.0.0.1", source.port))
+            emu.clear_bus_counts()
+            got, digest = peers.drain(s)
+            assert got == size and digest == source.digest, "receive corrupted"
+            _uart_figure("%d KiB TCP receive (%s)" % (size // 1024, how), emu.bus_counts(), got,
+                         "rx")
+            s.close()
+            source.close()
         sink = peers.TcpSink()
         s = ws.socket(rxbuf=8192, txbuf=4096, dev=dev)
         s.settimeout(10)
