@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 LINK_SUITES := test_socket_e2e test_socket_tcp test_socket_udp test_socket_dns \
                test_socket_events test_wlan test_tls test_tls_fs test_service
 
-.PHONY: setup demo test test-cpython test-micropython test-uart mpy-gate lint bench clean
+.PHONY: setup demo test test-cpython test-micropython test-uart mpy-gate check-boards lint bench clean
 
 setup: $(STAMP)
 
@@ -22,7 +22,7 @@ $(STAMP): requirements-dev.txt pyproject.toml tools/debian_packages.sh
 demo: setup
 	$(PY) tools/demo.py
 
-test: setup lint test-cpython test-micropython test-uart mpy-gate
+test: setup lint test-cpython test-micropython test-uart mpy-gate check-boards
 
 lint: setup
 	$(VENV)/bin/ruff check lib tools host_tests examples
@@ -40,8 +40,12 @@ test-uart: setup
 mpy-gate: setup
 	$(PY) tools/mpy_gate.py
 
+check-boards: setup
+	$(PY) tools/check_boards.py
+
 bench: setup
 	$(PY) tools/bench/run.py
+	$(PY) tools/check_boards.py
 
 clean:
 	rm -rf $(VENV) build .pytest_cache .ruff_cache .hypothesis
