@@ -7,8 +7,6 @@
 winc_board.device() is the init()ed winc.WINCS02 itself (made once, then the same object).
 """
 
-from machine import SPI, Pin
-
 import winc
 
 # CPU pin names, not pins.csv names: this module also runs on firmware built without them.
@@ -26,7 +24,6 @@ INT = "PB07"  # EXT1 pin 9, INTOUT, active low (EIC EXTINT7)
 BAUDRATE = 12_000_000
 
 _dev = None
-_chip_en = None
 
 
 def device(baudrate=BAUDRATE, *, reset=RESET, chip_en=CHIP_EN, irq=INT, timeout_ms=10000):
@@ -36,28 +33,11 @@ def device(baudrate=BAUDRATE, *, reset=RESET, chip_en=CHIP_EN, irq=INT, timeout_
     WINCS02() makes itself winc.Device.default, so socket and WLAN calls without dev use it;
     if init() fails, the previous default is put back and the error raised (call again to retry).
     """
-    global _dev, _chip_en
-    if _dev is not None:
-        return _dev
-    if chip_en is not None:
-        _chip_en = Pin(chip_en, Pin.OUT, value=1)
-    spi = SPI(SPI_ID, baudrate=baudrate, polarity=0, phase=0,
-              sck=Pin(SCK), mosi=Pin(MOSI), miso=Pin(MISO))
-    int_pin = None if irq is None else Pin(irq, Pin.IN, Pin.PULL_UP)
-    previous = winc.Device.default
-    dev = winc.WINCS02(spi, Pin(CS, Pin.OUT, value=1),
-                       None if reset is None else Pin(reset, Pin.OUT, value=1), int_pin)
-    try:
-        dev.init(timeout_ms)
-    except Exception:
-        # Leave nothing behind that points at the failed device.
-        winc.Device.default = previous
-        if int_pin is not None:
-            int_pin.irq(handler=None)
-        spi.deinit()
-        raise
-    _dev = dev
-    return dev
+    global _dev
+    if _dev is None:
+        _dev = winc.WINCS02.on_pins(SPI_ID, SCK, MOSI, MISO, CS, reset=reset, chip_en=chip_en,
+                                    irq=irq, baudrate=baudrate, timeout_ms=timeout_ms)
+    return _dev
 
 
 def wlan(**kwargs):
