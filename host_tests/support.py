@@ -158,3 +158,15 @@ def example(name):
         if folder not in sys.path:
             sys.path.append(folder)
     return __import__(name)
+
+
+def pump_until(dev, condition, ms=3000):
+    """Pump dev until condition() holds: True, or False once ms have passed."""
+    import time
+
+    deadline = time.time() + ms / 1000
+    while not condition():
+        if time.time() > deadline:
+            return False
+        dev.pump(10)
+    return True

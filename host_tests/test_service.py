@@ -6,7 +6,7 @@ The peers are plain host sockets driven inline (hostnet.py); case ids are in the
 import gc
 
 import hostnet
-from support import device, emulator, example, raises
+from support import device, emulator, example, pump_until, raises
 
 from winc import service
 from winc import socket as ws
@@ -66,18 +66,8 @@ def _watched(events=POLLIN):
     return emu, dev, svc, calls, a, conn
 
 
-def _until(dev, cond, timeout_ms=5000):
-    """Pump dev until cond() holds (data from a host peer reaches the module's socket)."""
-    import time
-
-    deadline = time.time() + timeout_ms / 1000
-    while not cond():
-        assert time.time() < deadline, "timed out"
-        dev.pump(10)
-
-
 def _readable(dev, sock):
-    _until(dev, lambda: sock.ioctl(3, POLLIN) & POLLIN)
+    assert pump_until(dev, lambda: sock.ioctl(3, POLLIN) & POLLIN)
 
 
 def test_SV_01_a_datagram_reaches_the_handler_once():
@@ -227,7 +217,7 @@ def test_SV_10_peer_close_then_the_handler_removes_and_closes_the_child():
         assert service.run_once(3000) == 1
         assert seen[0] & (POLLIN | POLLHUP) == POLLIN | POLLHUP
         assert service.run_once(100) == 0 and len(seen) == 1
-        _until(dev, lambda: (c, ws.EVENT_CLOSE) in events)
+        assert pump_until(dev, lambda: (c, ws.EVENT_CLOSE) in events)
         svc.close()
         ls.close()
     finally:
@@ -345,7 +335,7 @@ def test_SV_14_revents_follow_the_requested_events_and_hang_ups():
     assert service.run_once(100) == 1
     assert calls[0][0] is c and calls[0][2] == POLLOUT
     e_peer.close()
-    _until(dev, lambda: e.ioctl(3, 0) & POLLHUP)
+    assert pump_until(dev, lambda: e.ioctl(3, 0) & POLLHUP)
     del calls[:]
     assert service.run_once(100) == 2
     assert [(fd, revents) for fd, _, revents, _, _ in calls] == [(c, POLLOUT), (e, POLLHUP)]

@@ -3,9 +3,8 @@
 a hidden network).
 """
 
-import time
 
-from support import MICROPYTHON, device_up, raises
+from support import MICROPYTHON, device_up, pump_until, raises
 
 from winc import wifi
 
@@ -18,15 +17,6 @@ A = wifi.AuthMode
 def _radio(**options):
     emu, dev = device_up(**options)
     return emu, dev, wifi.radio
-
-
-def _until(dev, condition, ms=3000):
-    deadline = time.time() + ms / 1000
-    while not condition():
-        if time.time() > deadline:
-            return False
-        dev.pump(10)
-    return True
 
 
 def test_connect_blocks_until_the_station_has_its_address():
@@ -70,14 +60,14 @@ def test_failed_joins_raise_oserror_with_circuitpythons_messages():
     e = raises(OSError, radio.connect, "no-such-network", "whatever")
     assert e.errno == EHOSTUNREACH and "No network with that ssid" in str(e)
     assert not radio.connected
-    assert not _until(dev, lambda: radio.connected, 200)  # a failed join is not retried
+    assert not pump_until(dev, lambda: radio.connected, 200)  # a failed join is not retried
 
 
 def test_a_join_slower_than_the_timeout_is_etimedout_and_given_up():
     emu, dev, radio = _radio(join_ms=300)
     e = raises(OSError, radio.connect, LAB, LAB_KEY, timeout=0.05)
     assert e.errno == ETIMEDOUT
-    assert not _until(dev, lambda: radio.connected, 600)  # no late join behind the caller
+    assert not pump_until(dev, lambda: radio.connected, 600)  # no late join behind the caller
     radio.connect(LAB, LAB_KEY, timeout=5)
     assert radio.connected
 
@@ -86,8 +76,8 @@ def test_a_joined_network_is_rejoined_after_a_loss():
     emu, dev, radio = _radio()
     radio.connect(LAB, LAB_KEY)
     emu.wifi_remove("02:00:00:00:00:01")
-    assert _until(dev, lambda: not radio.connected)
-    assert _until(dev, lambda: radio.connected)  # the other AP of the network
+    assert pump_until(dev, lambda: not radio.connected)
+    assert pump_until(dev, lambda: radio.connected)  # the other AP of the network
     assert radio.ap_info.channel == 11
 
 

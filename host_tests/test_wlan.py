@@ -1,8 +1,7 @@
 """winc.WLAN station on both runtimes against the emulator's Wi-Fi world (wincsim/wifi.py)."""
 
-import time
 
-from support import device_up, raises
+from support import device_up, pump_until, raises
 
 import winc
 from winc import wlan as network
@@ -18,16 +17,6 @@ def _station(**options):
     return emu, dev, winc.WLAN(winc.STA_IF)
 
 
-def _until(dev, condition, ms=3000):
-    """Pump until condition() holds; True, or False after ms."""
-    deadline = time.time() + ms / 1000
-    while not condition():
-        if time.time() > deadline:
-            return False
-        dev.pump(10)
-    return True
-
-
 def test_connect_joins_the_network_and_gets_the_modules_address():
     emu, dev, sta = _station(join_ms=300)  # time to see CONNECTING, however slow the host
     events = []
@@ -35,7 +24,7 @@ def test_connect_joins_the_network_and_gets_the_modules_address():
     assert sta.status() == network.STAT_IDLE and not sta.isconnected()
     sta.connect(LAB, LAB_KEY)
     assert sta.status() == network.STAT_CONNECTING
-    assert _until(dev, sta.isconnected)
+    assert pump_until(dev, sta.isconnected)
     assert sta.status() == network.STAT_GOT_IP
     assert sta.ifconfig()[0] == "127.0.0.1"
     assert sta.ipconfig("addr4")[0] == "127.0.0.1"
@@ -49,10 +38,10 @@ def test_connect_joins_the_network_and_gets_the_modules_address():
 def test_wrong_key_and_unknown_network_end_in_their_status():
     emu, dev, sta = _station()
     sta.connect(LAB, "not the passphrase")
-    assert _until(dev, lambda: sta.status() != network.STAT_CONNECTING)
+    assert pump_until(dev, lambda: sta.status() != network.STAT_CONNECTING)
     assert sta.status() == network.STAT_WRONG_PASSWORD
     sta.connect("no-such-network", "whatever")
-    assert _until(dev, lambda: sta.status() != network.STAT_CONNECTING)
+    assert pump_until(dev, lambda: sta.status() != network.STAT_CONNECTING)
     assert sta.status() == network.STAT_NO_AP_FOUND
     assert not sta.isconnected()
 
@@ -60,7 +49,7 @@ def test_wrong_key_and_unknown_network_end_in_their_status():
 def test_bssid_pins_one_access_point_of_the_network():
     emu, dev, sta = _station()
     sta.connect(LAB, LAB_KEY, bssid=LAB_BSSID2)
-    assert _until(dev, sta.isconnected)
+    assert pump_until(dev, sta.isconnected)
     assert sta.config("channel") == 11
 
 
@@ -80,7 +69,7 @@ def test_security_follows_the_last_scan_so_a_wpa3_network_joins_with_a_key_alone
     emu, dev, sta = _station()
     sta.scan()
     sta.connect("winc-wpa3", "sae passphrase")
-    assert _until(dev, sta.isconnected)
+    assert pump_until(dev, sta.isconnected)
     assert sta.config("security") == network.SEC_WPA3
 
 
@@ -91,10 +80,10 @@ def test_a_lost_access_point_is_reported_and_reconnects_find_the_other_one():
     sta.config(reconnects=2)
     assert sta.config("reconnects") == 2
     sta.connect(LAB, LAB_KEY, security=network.SEC_WPA2)
-    assert _until(dev, sta.isconnected)
+    assert pump_until(dev, sta.isconnected)
     emu.wifi_remove("02:00:00:00:00:01")
-    assert _until(dev, lambda: network.EVENT_LINK_LOST in events)
-    assert _until(dev, sta.isconnected)  # the reconnect found the second AP of the network
+    assert pump_until(dev, lambda: network.EVENT_LINK_LOST in events)
+    assert pump_until(dev, sta.isconnected)  # the reconnect found the second AP of the network
     assert sta.config("channel") == 11
     assert events.count(network.EVENT_LINK_UP) == 2
 
@@ -102,10 +91,10 @@ def test_a_lost_access_point_is_reported_and_reconnects_find_the_other_one():
 def test_without_reconnects_a_lost_link_stays_down():
     emu, dev, sta = _station()
     sta.connect(LAB, LAB_KEY, security=network.SEC_WPA2)
-    assert _until(dev, sta.isconnected)
+    assert pump_until(dev, sta.isconnected)
     emu.wifi_remove("02:00:00:00:00:01")
-    assert _until(dev, lambda: sta.status() == network.STAT_IDLE)
-    assert not _until(dev, sta.isconnected, 200)
+    assert pump_until(dev, lambda: sta.status() == network.STAT_IDLE)
+    assert not pump_until(dev, sta.isconnected, 200)
 
 
 def test_roaming_is_an_event_and_the_link_stays_up():
@@ -113,9 +102,9 @@ def test_roaming_is_an_event_and_the_link_stays_up():
     events = []
     sta.set_event_callback(lambda w, event, data: events.append(event))
     sta.connect(LAB, LAB_KEY, security=network.SEC_WPA2)
-    assert _until(dev, sta.isconnected)
+    assert pump_until(dev, sta.isconnected)
     emu.wifi_roam("02:00:00:00:00:05")
-    assert _until(dev, lambda: network.EVENT_ROAMED in events)
+    assert pump_until(dev, lambda: network.EVENT_ROAMED in events)
     assert sta.isconnected()
 
 
@@ -143,19 +132,19 @@ def test_bad_arguments_raise_before_anything_is_sent():
 def test_a_module_reset_drops_the_link():
     emu, dev, sta = _station()
     sta.connect(LAB, LAB_KEY, security=network.SEC_WPA2)
-    assert _until(dev, sta.isconnected)
+    assert pump_until(dev, sta.isconnected)
     emu.reset(sdio=False)  # the firmware restarts: a BOOT AEC tells the driver
-    assert _until(dev, lambda: sta.status() == network.STAT_IDLE)
+    assert pump_until(dev, lambda: sta.status() == network.STAT_IDLE)
     assert not sta.isconnected()
     sta.connect(LAB, LAB_KEY, security=network.SEC_WPA2)
-    assert _until(dev, sta.isconnected)
+    assert pump_until(dev, sta.isconnected)
 
 
 def test_status_rssi_comes_from_the_modules_association_report():
     emu, dev, sta = _station()
     raises(OSError, sta.status, "rssi")
     sta.connect(LAB, LAB_KEY, security=network.SEC_WPA2)
-    assert _until(dev, sta.isconnected)
+    assert pump_until(dev, sta.isconnected)
     assert sta.status("rssi") == -48
 
 
@@ -188,11 +177,11 @@ def test_soft_ap_starts_with_its_config_and_reports_stations():
     assert emu.ap_state()["running"]
     assert ap.status("stations") == [] and not ap.isconnected()
     joined = emu.ap_join("02:aa:00:00:00:01", "ap passphrase")
-    assert _until(dev, ap.isconnected)
+    assert pump_until(dev, ap.isconnected)
     assert ap.status("stations") == [(b"\x02\xaa\x00\x00\x00\x01",)]
     assert joined["address"].startswith("127.")
     emu.ap_leave("02:aa:00:00:00:01")
-    assert _until(dev, lambda: not ap.isconnected())
+    assert pump_until(dev, lambda: not ap.isconnected())
     ap.active(False)
     assert not ap.active() and not emu.ap_state()["running"]
 
@@ -239,7 +228,7 @@ def test_enterprise_settings_reach_the_module_and_join_an_enterprise_network():
     sta.config(eap_identity="anonymous@winc.test", eap_tunnel=3, eap_credentials=1,
                eap_username="alice", eap_password="wonderland")
     sta.connect("winc-corp", security=network.SEC_WPA2_ENT)
-    assert _until(dev, sta.isconnected)
+    assert pump_until(dev, sta.isconnected)
     sent = {p[0]: p[1] for name, p in emu.log() if name == "WSTAC" and len(p) == 2}
     assert sent[20] == "anonymous@winc.test" and sent[25] == 3 and sent[32] == "alice"
     assert sent[2] == network.SEC_WPA2_ENT
@@ -255,9 +244,9 @@ def test_connect_while_connected_with_reconnects_joins_the_new_network():
     emu, dev, sta = _station()
     sta.config(reconnects=3)
     sta.connect(LAB, LAB_KEY, security=network.SEC_WPA2)
-    assert _until(dev, sta.isconnected)
+    assert pump_until(dev, sta.isconnected)
     sta.connect("winc-open")  # the old link's WSTALD must not start a reconnect to winc-lab
-    assert _until(dev, sta.isconnected)
+    assert pump_until(dev, sta.isconnected)
     assert sta.config("channel") == 1
 
 
@@ -265,7 +254,7 @@ def test_a_late_address_after_disconnect_is_ignored():
     emu, dev, sta = _station()
     emu.hold("WSTAAIP")
     sta.connect(LAB, LAB_KEY, security=network.SEC_WPA2)
-    assert _until(dev, lambda: sta.config("channel") == 6)  # linked, no address yet
+    assert pump_until(dev, lambda: sta.config("channel") == 6)  # linked, no address yet
     sta.disconnect()
     emu.release()
     dev.pump(50)
@@ -290,7 +279,7 @@ def test_static_addresses_and_dns_through_ifconfig_and_ipconfig():
     assert sta.ipconfig("addr4") == ("127.0.0.1", "255.0.0.0") and sta.ipconfig("gw4") == (
         "127.0.0.1")
     sta.connect(LAB, LAB_KEY, security=network.SEC_WPA2)
-    assert _until(dev, sta.isconnected)  # a static address: WSTAAIP carries it at once
+    assert pump_until(dev, sta.isconnected)  # a static address: WSTAAIP carries it at once
     winc.ipconfig(prefer=6)
     raises(ValueError, winc.ipconfig, prefer=5)
     assert isinstance(sta.ipconfig("addr6"), list)
