@@ -182,7 +182,7 @@ class Device:
     def raw_reads(self):
         """True when the link moves socket data cheapest as polled raw reads (the AT link's
         `#` transfers; its push events carry data as hex, twice the bytes)."""
-        return getattr(self._link, "raw_reads", False)
+        return self._link.raw_reads
 
     @property
     def up(self):

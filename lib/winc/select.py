@@ -4,7 +4,7 @@ On MicroPython `select.poll` also works on winc sockets through their ioctl; thi
 device while it waits, has no limit on entries and accepts any timeout.
 """
 
-from ._compat import const, ticks_add, ticks_diff, ticks_ms
+from ._compat import const, sleep_ms, ticks_add, ticks_diff, ticks_ms
 
 POLLIN = const(1)
 POLLOUT = const(4)
@@ -53,14 +53,15 @@ class poll:
                 left = ticks_diff(deadline, ticks_ms())
                 if left <= 0:
                     return ready
-            self._wait(min(left, 1000))
+            wait(entry[0] for entry in self._entries.values())(min(left, 1000))
 
-    def _wait(self, timeout_ms):
-        for obj, _ in self._entries.values():
-            stack = getattr(obj, "_stack", None)
-            if stack is not None:
-                stack.dev.pump(timeout_ms)
-                return
-        from ._compat import sleep_ms
 
-        sleep_ms(timeout_ms)
+def wait(objs):
+    """A wait(timeout_ms) for the first winc socket among objs: its device's pump, which
+    returns at the module's first event; a plain sleep when there is none. (Also used by
+    winc.service.)"""
+    for obj in objs:
+        stack = getattr(obj, "_stack", None)
+        if stack is not None and stack.dev.up:
+            return stack.dev.pump
+    return sleep_ms

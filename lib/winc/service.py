@@ -4,8 +4,8 @@ A Service calls its handler for each of its registered sockets that is ready; on
 serves every service: run_once(), run(), or `await serve()` as an asyncio task.
 """
 
-from ._compat import const, sleep_ms, ticks_add, ticks_diff, ticks_ms
-from .select import POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT  # noqa: F401  (service.POLL*)
+from ._compat import const, ticks_add, ticks_diff, ticks_ms
+from .select import POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT, wait  # noqa: F401 (POLL*)
 
 _MP_STREAM_POLL = const(3)
 _ALWAYS = const(0x38)  # POLLERR | POLLHUP | POLLNVAL: reported whether asked for or not
@@ -188,17 +188,6 @@ def _device(sock):
     return stack.dev if stack is not None else None
 
 
-def _wait(timeout_ms):
-    """Wait for the module of any registered socket to report something, up to timeout_ms."""
-    for svc in _services:
-        for entry in svc._entries:
-            dev = _device(entry[0])
-            if dev is not None and dev.up:
-                dev.pump(timeout_ms)
-                return
-    sleep_ms(timeout_ms)
-
-
 def run_once(timeout_ms=-1):
     """One dispatch round, waiting up to timeout_ms (-1: forever) for a ready entry.
     Returns the number of handlers called. Not from inside a handler (RuntimeError)."""
@@ -214,7 +203,8 @@ def run_once(timeout_ms=-1):
             left = ticks_diff(deadline, ticks_ms())
             if left <= 0:
                 return 0
-        _wait(left if left < _WAIT_SLICE_MS else _WAIT_SLICE_MS)
+        wait(entry[0] for svc in _services for entry in svc._entries)(
+            left if left < _WAIT_SLICE_MS else _WAIT_SLICE_MS)
 
 
 def run(until=None):

@@ -169,6 +169,7 @@ class _Stack:
         self.by_id = {}
         self.port = _EPHEMERAL + ticks_ms() % 16384  # a fresh start after each reboot
         self.dns = None  # the one query in flight: [name, type, results, error]
+        self.raw_reads = dev.raw_reads  # TCP reads polled and raw (the AT link), not pushed
         for aec, handler in ((_ids.AEC_SOCKIND, self._on_ind), (_ids.AEC_SOCKRXT, self._on_rx),
                              (_ids.AEC_SOCKRXU, self._on_rx), (_ids.AEC_SOCKCL, self._on_cl),
                              (_ids.AEC_SOCKTLS, self._on_tls), (_ids.AEC_SOCKERR, self._on_err),
@@ -317,7 +318,7 @@ class socket(IOBase):
         self._tls_pending = False
         self._tls = 0  # the TLSC configuration of a TLS socket or listener (1..4)
         # TCP on a link with raw reads (AT): polled reads of raw bytes instead of hex pushes.
-        self._mode = ASYNC_OFF if type == SOCK_STREAM and self._stack.dev.raw_reads else \
+        self._mode = ASYNC_OFF if type == SOCK_STREAM and self._stack.raw_reads else \
             ASYNC_ACKED
         self._rxsize = rxbuf
         self._txsize = txbuf
@@ -830,7 +831,7 @@ class socket(IOBase):
         self._reading = True
         # Mode 2 (raw bytes, asked for no more than announced) where the link has it; mode 3
         # otherwise, and always for UDP, whose answer must carry the source.
-        mode = 2 if self.type == SOCK_STREAM and self._stack.dev.raw_reads else 3
+        mode = 2 if self.type == SOCK_STREAM and self._stack.raw_reads else 3
         self._stack.submit(Command(_ids.SOCKRD, (tlv.U2, self._id, tlv.U1, mode, tlv.I4, n),
                                    self._on_read_rsp, self._on_read_status))
 

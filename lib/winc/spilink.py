@@ -39,6 +39,8 @@ def _views(buf, sizes):
 class SpiLink:
     """SDIO-over-SPI link: sends bursts of encoded commands, hands parsed messages upward."""
 
+    raw_reads = False  # pushed TCP data arrives as bytes already: no reason to poll
+
     def __init__(self, bus, rx_buf=4096, tx_buf=2048, data_ready_ms=100):
         # rx_buf holds a length list of up to 255 words plus a 512-byte block after it.
         for name, size, least in (("rx_buf", rx_buf, 2048), ("tx_buf", tx_buf, 1024)):
