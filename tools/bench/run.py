@@ -9,6 +9,7 @@ segment), next to the framing-only limits computed from the spec's frame rules. 
 recv_into/send in the steady state, and .mpy sizes.
 """
 
+import hashlib
 import os
 import subprocess
 import sys
@@ -91,37 +92,46 @@ def bench_link():
         _figure("one command round trip (GMR)", emu.bus_counts())
 
 
+def _receive(emu, sock, size):
+    """Connect sock to a host source of size bytes and read them all; (bus counts, seconds).
+    The counts cover the transfer only."""
+    source = peers.TcpSource(size)
+    sock.settimeout(10)
+    sock.connect(("127.0.0.1", source.port))
+    emu.clear_bus_counts()
+    t0 = time.monotonic()
+    got, digest = peers.drain(sock)
+    took = time.monotonic() - t0
+    assert got == size and digest == source.digest, "receive corrupted"
+    sock.close()
+    source.close()
+    return emu.bus_counts(), took
+
+
+def _send(emu, sock, size):
+    """Connect sock to a host sink and send size bytes; the bus counts of the transfer."""
+    data = bytes(range(256)) * (size // 256)
+    sink = peers.TcpSink()
+    sock.settimeout(10)
+    sock.connect(("127.0.0.1", sink.port))
+    emu.clear_bus_counts()
+    sock.sendall(data)
+    sock.close()
+    counts = emu.bus_counts()
+    assert sink.result() == (size, hashlib.sha256(data).hexdigest()), "send corrupted"
+    sink.close()
+    return counts
+
+
 def bench_tcp(rxbuf, link_rx, send=True):
     with Module() as emu:
         dev = winc.WINCS02(emu.spi, emu.cs, emu.reset, emu.irq, rx_buf=link_rx, tx_buf=4096)
         dev.init()
-        source = peers.TcpSource(MIB)
-        s = ws.socket(rxbuf=rxbuf, txbuf=4096)
-        s.settimeout(10)
-        s.connect(("127.0.0.1", source.port))
-        emu.clear_bus_counts()
-        t0 = time.monotonic()
-        got, digest = peers.drain(s)
-        took = time.monotonic() - t0
-        assert got == MIB and digest == source.digest, "receive corrupted"
-        _figure("1 MiB TCP receive (rxbuf %d)" % rxbuf, emu.bus_counts(), got)
+        counts, took = _receive(emu, ws.socket(rxbuf=rxbuf, txbuf=4096), MIB)
+        _figure("1 MiB TCP receive (rxbuf %d)" % rxbuf, counts, MIB)
         print("%34s %.2f s wall (host-dependent, for orientation only)" % ("", took))
-        s.close()
-        source.close()
-        if not send:
-            return
-
-        sink = peers.TcpSink()
-        s = ws.socket(rxbuf=rxbuf, txbuf=4096)
-        s.settimeout(10)
-        s.connect(("127.0.0.1", sink.port))
-        emu.clear_bus_counts()
-        s.sendall(source.data)
-        s.close()
-        counts = emu.bus_counts()
-        assert sink.result() == (MIB, source.digest), "send corrupted"
-        _figure("1 MiB TCP send", counts, MIB)
-        sink.close()
+        if send:
+            _figure("1 MiB TCP send", _send(emu, ws.socket(rxbuf=rxbuf, txbuf=4096), MIB), MIB)
 
 
 UART_RATES = (230400, 921600)  # the default, and the highest rate Microchip's tools use
@@ -146,30 +156,13 @@ def bench_uart(size=MIB // 4):
             emu.bus_counts()["rx"]))
         dev.baudrate(UART_RATES[-1])  # AT+IPR: both ends move to the highest rate
         for mode, how in ((None, "raw # reads"), (ws.ASYNC_ACKED, "hex push events")):
-            source = peers.TcpSource(size)
             s = ws.socket(rxbuf=8192, txbuf=4096, dev=dev)
             if mode is not None:
                 s.setsockopt(ws.SOL_SOCKET, ws.SO_ASYNC_MODE, mode)
-            s.settimeout(10)
-            s.connect(("127.0.0.1", source.port))
-            emu.clear_bus_counts()
-            got, digest = peers.drain(s)
-            assert got == size and digest == source.digest, "receive corrupted"
-            _uart_figure("%d KiB TCP receive (%s)" % (size // 1024, how), emu.bus_counts(), got,
-                         "rx")
-            s.close()
-            source.close()
-        sink = peers.TcpSink()
-        s = ws.socket(rxbuf=8192, txbuf=4096, dev=dev)
-        s.settimeout(10)
-        s.connect(("127.0.0.1", sink.port))
-        emu.clear_bus_counts()
-        s.sendall(source.data)
-        s.close()
-        counts = emu.bus_counts()
-        assert sink.result() == (size, source.digest), "send corrupted"
+            counts, _ = _receive(emu, s, size)
+            _uart_figure("%d KiB TCP receive (%s)" % (size // 1024, how), counts, size, "rx")
+        counts = _send(emu, ws.socket(rxbuf=8192, txbuf=4096, dev=dev), size)
         _uart_figure("%d KiB TCP send (raw #)" % (size // 1024), counts, size, "tx")
-        sink.close()
 
 
 def bench_micropython():
