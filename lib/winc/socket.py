@@ -1313,15 +1313,12 @@ class socket(IOBase):
         return -1
 
     def _poll(self, mask):
-        if self._st != _CLOSED and self._st != _DEAD:
-            self._stack.dev.poll_events()
-        return self._revents(mask)
-
-    def _revents(self, mask):
-        """Readiness now, without asking the module (winc.service pumps once per round)."""
         st = self._st
         if st == _CLOSED:
             return POLLNVAL
+        if st != _DEAD:
+            self._stack.dev.poll_events()
+            st = self._st
         wanted = mask & (POLLIN | POLLOUT)
         if st == _DEAD:
             return POLLERR | POLLHUP | wanted
